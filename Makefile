@@ -1,0 +1,41 @@
+# ggzy-credit — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GGZY_VAR_DIR ?= var
+
+.PHONY: run test test-sqlite lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/ggzy-credit init
+	$(BIN)/ggzy-credit demo
+	$(BIN)/ggzy-credit serve
+
+# Every test, on SQLite and on PostgreSQL (GGZY_TEST_PG_URL; with CI set, PostgreSQL must be reachable).
+test: install
+	$(BIN)/pytest -n 2 -q
+
+test-sqlite: install
+	$(BIN)/pytest -q --db sqlite
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: install
+	$(BIN)/python -m benchmarks.ingest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,261 @@
+"""Same-day credit records: validation and all-or-nothing, idempotent, set-based ingestion.
+
+One batch costs a fixed number of queries whatever its size: subjects, their kinds and existing
+keys are fetched with one query each, standards once per platform, and new rows go in with one
+multi-row INSERT … RETURNING.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ggzy_credit import clock
+from ggzy_credit.errors import Conflict, FieldProblem, InvalidInput
+from ggzy_credit.identifiers import valid_id_number, valid_uscc
+from ggzy_credit.pii.cipher import PiiCipher
+from ggzy_credit.records.models import CreditRecord
+from ggzy_credit.records.schemas import RecordIn
+from ggzy_credit.standards.models import StandardItem
+from ggzy_credit.standards.service import StandardResolver
+from ggzy_credit.subjects.models import Subject, SubjectKindRow
+from ggzy_credit.subjects.service import ID_COLUMN
+
+
+@dataclass
+class Outcome:
+    index: int
+    id: int
+    points: int
+    created: bool
+
+
+@dataclass
+class _Prepared:
+    index: int
+    row: dict[str, object]
+    deducted_explicit: bool
+
+
+def ingest(
+    session: Session,
+    cipher: PiiCipher,
+    records: Sequence[RecordIn],
+    recorded_by: str,
+    *,
+    loc_prefix: tuple[str | int, ...] = ("body", "records"),
+    with_index: bool = True,
+) -> list[Outcome]:
+    """Validate every row, then write the new ones. Raises before writing anything if any row is bad."""
+    problems: list[FieldProblem] = []
+
+    def loc(i: int, field: str) -> tuple[str | int, ...]:
+        return (*loc_prefix, i, field) if with_index else (*loc_prefix, field)
+
+    subject_ids = _resolve_subjects(session, cipher, records, problems, loc)
+    kinds = _kinds_of(session, {s for s in subject_ids.values() if s is not None})
+    resolver = StandardResolver(session)
+    today = clock.today()
+    prepared: list[_Prepared] = []
+    for i, rec in enumerate(records):
+        before = len(problems)
+        deducted_on = rec.deducted_on or today
+        if deducted_on > today:
+            problems.append(FieldProblem(loc(i, "deducted_on"), f"扣分日期 {deducted_on} 晚于当日 {today}", "future_date"))
+        if rec.occurred_on > today:
+            problems.append(FieldProblem(loc(i, "occurred_on"), f"发生日期 {rec.occurred_on} 晚于当日", "future_date"))
+        elif rec.occurred_on > deducted_on:
+            problems.append(FieldProblem(loc(i, "occurred_on"), "发生日期不能晚于扣分日期", "date_order"))
+        platform = resolver.platform(rec.platform)
+        item: StandardItem | None = None
+        if platform is None:
+            problems.append(FieldProblem(loc(i, "platform"), f"平台代码 {rec.platform} 不存在", "unknown_code"))
+        else:
+            resolved = resolver.resolve(rec.platform, deducted_on)
+            if resolved is None:
+                problems.append(
+                    FieldProblem(loc(i, "deducted_on"), f"{deducted_on} 该平台没有已备案生效的评估标准", "no_standard")
+                )
+            else:
+                standard, items = resolved
+                item = items.get(rec.item_code)
+                if item is None:
+                    problems.append(
+                        FieldProblem(
+                            loc(i, "item_code"),
+                            f"信用事项 {rec.item_code} 不在 {deducted_on} 生效的评估标准（{standard.version} 版）中",
+                            "unknown_code",
+                        )
+                    )
+        subject_id = subject_ids.get(i)
+        if item is not None and subject_id is not None and not set(item.applies_to) & kinds.get(subject_id, set()):
+            problems.append(
+                FieldProblem(
+                    loc(i, "item_code"),
+                    f"信用事项 {item.code} 适用于 {'、'.join(item.applies_to)}，与该主体类别不符",
+                    "not_applicable",
+                )
+            )
+        if len(problems) > before or item is None or subject_id is None or platform is None:
+            continue
+        row = {
+            "platform_id": platform.id,
+            "external_id": rec.external_id,
+            "subject_id": subject_id,
+            "standard_id": item.standard_id,
+            "item_id": item.id,
+            "item_code": item.code,
+            "points": item.points,
+            "occurred_on": rec.occurred_on,
+            "deducted_on": deducted_on,
+            "project_code": rec.project_code,
+            "project_name": rec.project_name,
+            "description": rec.description,
+            "source": rec.source.value,
+            "recorded_by": recorded_by,
+        }
+        row["payload_hash"] = payload_hash(row)
+        prepared.append(_Prepared(i, row, rec.deducted_on is not None))
+    if problems:
+        raise InvalidInput(problems)
+    return _write(session, prepared, loc)
+
+
+def payload_hash(row: dict[str, object]) -> str:
+    """What makes two pushes 'the same record' (deduction date compared separately)."""
+    keys = ("platform_id", "external_id", "subject_id", "item_code", "occurred_on", "project_code",
+            "project_name", "description", "source")
+    canonical = json.dumps({k: row[k] for k in keys}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    keyed = [p for p in prepared if p.row["external_id"] is not None]
+    existing = _existing(session, {(p.row["platform_id"], p.row["external_id"]) for p in keyed})
+    outcomes: list[Outcome] = []
+    seen: dict[tuple[object, object], _Prepared] = {}
+    conflicts: list[FieldProblem] = []
+    fresh: list[_Prepared] = []
+    for p in prepared:
+        key = (p.row["platform_id"], p.row["external_id"])
+        if p.row["external_id"] is None:
+            p.row["external_id"] = _generated_id()
+            fresh.append(p)
+            continue
+        if key in existing:
+            rid, points, digest, deducted_on = existing[key]
+            if digest != p.row["payload_hash"] or (p.deducted_explicit and deducted_on != p.row["deducted_on"]):
+                conflicts.append(FieldProblem(loc(p.index, "external_id"), f"编号 {key[1]} 已存在且内容不同（记录 {rid}）", "conflict"))
+            else:
+                outcomes.append(Outcome(p.index, rid, points, created=False))
+            continue
+        if key in seen:
+            first = seen[key]
+            if first.row["payload_hash"] != p.row["payload_hash"] or first.row["deducted_on"] != p.row["deducted_on"]:
+                conflicts.append(FieldProblem(loc(p.index, "external_id"), f"批次内编号 {key[1]} 重复且内容不同", "conflict"))
+            continue
+        seen[key] = p
+        fresh.append(p)
+    if conflicts:
+        raise Conflict("部分记录与已有记录冲突，整批未写入", problems=[c.as_dict() for c in conflicts])
+    now = clock.now()
+    for p in fresh:
+        p.row["recorded_at"] = now
+    ids: dict[tuple[object, object], int] = {}
+    if fresh:
+        result = session.execute(
+            insert(CreditRecord).returning(CreditRecord.id, CreditRecord.platform_id, CreditRecord.external_id,
+                                           sort_by_parameter_order=True),
+            [p.row for p in fresh],
+        )
+        ids = {(pid, ext): rid for rid, pid, ext in result}
+    inserted = {id(p) for p in fresh}
+    for p in prepared:
+        key = (p.row["platform_id"], p.row["external_id"])
+        if key in ids:
+            outcomes.append(Outcome(p.index, ids[key], int(p.row["points"]), created=id(p) in inserted))  # type: ignore[call-overload]
+    outcomes.sort(key=lambda o: o.index)
+    return outcomes
+
+
+def _existing(session: Session, keys: set[tuple[object, object]]) -> dict[tuple[object, object], tuple[int, int, str, date]]:
+    by_platform: dict[object, list[object]] = {}
+    for platform_id, external_id in keys:
+        by_platform.setdefault(platform_id, []).append(external_id)
+    found = {}
+    for platform_id, external_ids in by_platform.items():
+        for start in range(0, len(external_ids), 500):
+            rows = session.execute(
+                select(CreditRecord.platform_id, CreditRecord.external_id, CreditRecord.id, CreditRecord.points,
+                       CreditRecord.payload_hash, CreditRecord.deducted_on)
+                .where(CreditRecord.platform_id == platform_id,
+                       CreditRecord.external_id.in_(external_ids[start : start + 500]))
+            )
+            for pid, ext, rid, points, digest, deducted_on in rows:
+                found[(pid, ext)] = (rid, points, digest, deducted_on)
+    return found
+
+
+def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int | None]:  # type: ignore[no-untyped-def]
+    """Map row index → subject id, from whichever single reference the row gives."""
+    wanted_ids: dict[int, int] = {}
+    wanted_uscc: dict[int, str] = {}
+    wanted_index: dict[int, str] = {}
+    for i, rec in enumerate(records):
+        given = [n for n in ("subject_id", "subject_uscc", "subject_id_number") if getattr(rec, n) not in (None, "")]
+        if len(given) != 1:
+            problems.append(FieldProblem(loc(i, "subject_id"), "须且只能提供 subject_id、subject_uscc、subject_id_number 之一", "subject_reference"))
+            continue
+        try:
+            if rec.subject_id is not None:
+                wanted_ids[i] = rec.subject_id
+            elif rec.subject_uscc:
+                wanted_uscc[i] = valid_uscc(rec.subject_uscc, "subject_uscc")
+            else:
+                number = valid_id_number(rec.subject_id_number, "subject_id_number")
+                wanted_index[i] = cipher.blind_index(number, ID_COLUMN)
+        except InvalidInput as exc:
+            problems.extend(FieldProblem(loc(i, p.loc[-1]), p.msg, p.type) for p in exc.problems)  # type: ignore[arg-type]
+    by_id = _lookup(session, Subject.id, set(wanted_ids.values()))
+    by_uscc = _lookup(session, Subject.uscc, set(wanted_uscc.values()))
+    by_index = _lookup(session, Subject.id_number_index, set(wanted_index.values()))
+    out: dict[int, int | None] = {}
+    for wanted, table, field in ((wanted_ids, by_id, "subject_id"), (wanted_uscc, by_uscc, "subject_uscc"),
+                                 (wanted_index, by_index, "subject_id_number")):
+        for i, value in wanted.items():
+            out[i] = table.get(value)
+            if out[i] is None:
+                problems.append(FieldProblem(loc(i, field), "未找到对应的经营主体（请先登记）", "unknown_subject"))
+    return out
+
+
+def _lookup(session: Session, column, values: set) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    found: dict = {}  # type: ignore[type-arg]
+    values_list = list(values)
+    for start in range(0, len(values_list), 500):
+        chunk = values_list[start : start + 500]
+        found.update({key: sid for key, sid in session.execute(select(column, Subject.id).where(column.in_(chunk)))})
+    return found
+
+
+def _kinds_of(session: Session, subject_ids: set[int]) -> dict[int, set[str]]:
+    kinds: dict[int, set[str]] = {}
+    ids = list(subject_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SubjectKindRow.subject_id, SubjectKindRow.kind).where(SubjectKindRow.subject_id.in_(ids[start : start + 500]))
+        )
+        for sid, kind in rows:
+            kinds.setdefault(sid, set()).add(kind)
+    return kinds
+
+
+def _generated_id() -> str:
+    return f"M-{clock.today():%Y%m%d}-{uuid.uuid4().hex[:12]}"
