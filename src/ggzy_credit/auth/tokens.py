@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ def create_token(
 def authenticate(session: Session, token: str) -> Caller:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     now = clock.now()
-    if row is None or row.revoked_at is not None or (row.expires_at and _aware(row.expires_at) <= now):
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthenticated("令牌无效、已过期或已吊销")
     return Caller(token_id=row.id, name=row.name, role=Role(row.role), subject_id=row.subject_id)
 
@@ -82,7 +82,3 @@ def revoke_token(session: Session, token_id: int) -> None:
     if row is None:
         raise InvalidInput.field("token_id", f"令牌 {token_id} 不存在")
     row.revoked_at = clock.now()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=clock.CHINA)

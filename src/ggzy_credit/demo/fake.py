@@ -134,10 +134,10 @@ _MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"}
 # GB 32100 registration-authority + entity-type prefixes this generator supports, with the
 # default mix (trading-centre subjects are overwhelmingly enterprises).
 ENTITY_KINDS: dict[str, tuple[str, int]] = {
-    "91": ("企业（市场监管部门登记）", 920),
-    "12": ("事业单位（机构编制部门登记）", 45),
-    "51": ("社会团体（民政部门登记）", 15),
-    "52": ("民办非企业单位 / 社会服务机构（民政部门登记）", 20),
+    "91": ("企业（市场监管部门登记）", 955),
+    "12": ("事业单位（机构编制部门登记）", 25),
+    "51": ("社会团体（民政部门登记）", 8),
+    "52": ("民办非企业单位 / 社会服务机构（民政部门登记）", 12),
 }
 
 
@@ -196,15 +196,17 @@ _TRADE_NAMES = _words(
 )
 _TRADE_FIRST = tuple(
     "宏鑫恒华金泰永顺博天瑞汇盛正广建鼎鸿隆兴振富安德嘉锦明新海润通远立精昌"
-    "宇创方信合众联腾骏卓凯亚伟祥康诚荣龙晨弘致同欣福宝"
+    "宇创方信合众联腾骏卓凯亚伟祥康诚荣龙晨弘致同欣福宝东中大友名佳美万亿千"
+    "百舜尚上景晶力科翔翰皓聚君冠铭泓"
 )
 _TRADE_SECOND = tuple(
     "达源信泰诚和安远成丰通业盛运昌华力润泽桥宇鼎图新合创飞越祥康荣腾光毅发辉阳峰晟瀚睿拓展恒锐晖"
+    "基建筑邦豪程峻川城楼云瑞顺强捷迅驰佳"
 )
 
 _INDUSTRIES = _expand(
     [
-        ("建设工程", 14), ("建筑工程", 10), ("市政工程", 7), ("园林绿化", 5), ("路桥工程", 3),
+        ("建设工程", 10), ("建筑工程", 8), ("市政工程", 6), ("园林绿化", 5), ("路桥工程", 3),
         ("水利工程", 3), ("电力工程", 3), ("装饰工程", 4), ("安装工程", 3), ("消防工程", 2),
         ("工程咨询", 5), ("工程造价咨询", 3), ("造价咨询", 2), ("招标代理", 3), ("工程监理", 3),
         ("建设监理", 2), ("测绘", 2), ("测绘技术", 1), ("勘察设计", 2), ("建筑设计", 2),
@@ -231,7 +233,13 @@ _PRIVATE_NON_ENTERPRISE = (
     "职业技能培训学校", "工程技术研究院", "养老服务中心", "康复医院", "社会工作服务中心",
     "建筑科学研究院", "培训中心", "幼儿园", "公益服务中心",
 )
-_CN_ORDINALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+_CN_DIGITS = ("", "一", "二", "三", "四", "五", "六", "七", "八", "九")
+_CN_ORDINALS = tuple(
+    (_CN_DIGITS[n // 10] if n >= 20 else "") + ("十" if n >= 10 else "") + _CN_DIGITS[n % 10]
+    for n in range(1, 31)
+)
+_STREET_UNITS = ("社区卫生服务中心", "社区事务受理服务中心", "城市运行管理中心", "文化活动中心", "市政管理所")
+_ROAD_SCHOOLS = ("小学", "中学", "幼儿园", "第二小学")
 
 _ROAD_BASES = _words(
     "人民 解放 中山 建设 和平 新华 文化 胜利 长江 黄河 友谊 朝阳 光明 东风 青年 工业 科技 创业 "
@@ -508,12 +516,12 @@ class Faker:
     def _trade_name(self) -> str:
         rand = self._random
         r = rand()
-        if r < 0.25:
+        if r < 0.1:
             return _TRADE_NAMES[int(rand() * len(_TRADE_NAMES))]
         a = _TRADE_FIRST[int(rand() * len(_TRADE_FIRST))]
         b = _TRADE_SECOND[int(rand() * len(_TRADE_SECOND))]
         name = a + b if a != b else a + "达"
-        if r > 0.88:  # a four-character trade name, e.g. 宏达恒信
+        if r > 0.82:  # a four-character trade name, e.g. 宏达恒信
             other = _TRADE_NAMES[int(rand() * len(_TRADE_NAMES))]
             return name + other if rand() < 0.5 else other + name
         return name
@@ -529,12 +537,26 @@ class Faker:
                 return f"{trade}{industry}（{short}）{form}"
             return f"{short}{trade}{industry}{form}"
         if kind == "12":
-            template = _INSTITUTIONS[int(rand() * len(_INSTITUTIONS))]
-            name = template.format(n=_CN_ORDINALS[int(rand() * len(_CN_ORDINALS))])
+            r = rand()
+            if r < 0.4:
+                template = _INSTITUTIONS[int(rand() * len(_INSTITUTIONS))]
+                top = 6 if "医院" in template else len(_CN_ORDINALS)  # 第三人民医院, 第二十八中学
+                name = template.format(n=_CN_ORDINALS[int(rand() * top)])
+            elif r < 0.75:  # street-level units, e.g. 黄浦区人民街道社区卫生服务中心
+                road = _ROAD_BASES[int(rand() * len(_ROAD_BASES))]
+                name = f"{road}街道{_STREET_UNITS[int(rand() * len(_STREET_UNITS))]}"
+            else:  # schools named after their road, e.g. 历下区解放路小学
+                road = _ROAD_BASES[int(rand() * len(_ROAD_BASES))]
+                name = f"{road}路{_ROAD_SCHOOLS[int(rand() * len(_ROAD_SCHOOLS))]}"
             return f"{city}{district}{name}"
         if kind == "51":
-            assoc = _ASSOCIATIONS[int(rand() * len(_ASSOCIATIONS))]
-            return f"{city}{district}{assoc}" if rand() < 0.4 else f"{city}{assoc}"
+            r = rand()
+            if r < 0.4:
+                return f"{city}{_ASSOCIATIONS[int(rand() * len(_ASSOCIATIONS))]}"
+            if r < 0.75:
+                return f"{city}{district}{_ASSOCIATIONS[int(rand() * len(_ASSOCIATIONS))]}"
+            origin = REGIONS[int(rand() * len(REGIONS))][4]  # 异地商会, e.g. 上海市温州商会
+            return f"{city}{origin}商会" if origin != short else f"{city}{district}商会"
         if kind == "52":
             unit = _PRIVATE_NON_ENTERPRISE[int(rand() * len(_PRIVATE_NON_ENTERPRISE))]
             return f"{city}{district}{self._trade_name()}{unit}"

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from sqlalchemy import insert, select
@@ -170,12 +171,11 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
         p.row["recorded_at"] = now
     ids: dict[tuple[object, object], int] = {}
     if fresh:
-        result = session.execute(
-            insert(CreditRecord).returning(CreditRecord.id, CreditRecord.platform_id, CreditRecord.external_id,
-                                           sort_by_parameter_order=True),
-            [p.row for p in fresh],
-        )
-        ids = {(pid, ext): rid for rid, pid, ext in result}
+        # A plain executemany is pipelined by the driver; INSERT … RETURNING over many rows is not,
+        # and costs psycopg a slow parse of a huge statement. Read the ids back by key instead.
+        session.execute(insert(CreditRecord), [p.row for p in fresh])
+        ids = {(pid, ext): rid for (pid, ext), (rid, *_rest) in _existing(
+            session, {(p.row["platform_id"], p.row["external_id"]) for p in fresh}).items()}
     inserted = {id(p) for p in fresh}
     for p in prepared:
         key = (p.row["platform_id"], p.row["external_id"])
@@ -217,7 +217,7 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
             if rec.subject_id is not None:
                 wanted_ids[i] = rec.subject_id
             elif rec.subject_uscc:
-                wanted_uscc[i] = valid_uscc(rec.subject_uscc, "subject_uscc")
+                wanted_uscc[i] = _valid_uscc_cached(rec.subject_uscc)
             else:
                 number = valid_id_number(rec.subject_id_number, "subject_id_number")
                 wanted_index[i] = cipher.blind_index(number, ID_COLUMN)
@@ -259,3 +259,8 @@ def _kinds_of(session: Session, subject_ids: set[int]) -> dict[int, set[str]]:
 
 def _generated_id() -> str:
     return f"M-{clock.today():%Y%m%d}-{uuid.uuid4().hex[:12]}"
+
+
+@lru_cache(maxsize=65536)
+def _valid_uscc_cached(value: str) -> str:
+    return valid_uscc(value, "subject_uscc")

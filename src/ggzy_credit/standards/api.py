@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from ggzy_credit import clock
 from ggzy_credit.errors import NotFound
 from ggzy_credit.standards import schema, service
+from ggzy_credit.standards.models import Standard
 from ggzy_credit.standards.schemas import PlatformOut, StandardOut, StandardSummary, standard_out, summary
 from ggzy_credit.web.deps import SessionDep
 
@@ -26,7 +27,7 @@ def list_platforms(session: SessionDep) -> list[PlatformOut]:
             PlatformOut(
                 code=p.code, name=p.name, kind=p.kind, sector=p.sector, regulator=p.regulator,
                 current_version=current.version if current else None,
-                versions=[summary(s) for s in p.standards if s.published],
+                versions=[summary(s) for s in _ordered(p.standards)],
             )
         )
     return out
@@ -49,7 +50,7 @@ def get_standard(
 @router.get("/standards/{platform}/versions", response_model=list[StandardSummary], summary="评估标准的全部版本")
 def list_versions(session: SessionDep, platform: str) -> list[StandardSummary]:
     p = service.get_platform(session, platform)
-    return [summary(s) for s in p.standards if s.published]
+    return [summary(s) for s in _ordered(p.standards)]
 
 
 @router.get("/standards/{platform}/versions/{version}", response_model=StandardOut, summary="某一版本的评估标准")
@@ -64,3 +65,7 @@ def get_version(session: SessionDep, platform: str, version: str) -> StandardOut
 @router.get("/data-list", summary="市场信用信息数据清单")
 def data_list() -> dict[str, Any]:
     return schema.load_data_list().model_dump(mode="json")
+
+
+def _ordered(standards: list[Standard]) -> list[Standard]:
+    return sorted((s for s in standards if s.published), key=lambda s: (s.effective_from or date.max, s.version))

@@ -119,7 +119,7 @@ class Band(_Model):
     @model_validator(mode="after")
     def _min_not_above_max(self) -> Band:
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) 大于 max ({self.max})")
+            raise ValueError(f"min: 下限 {self.min} 大于上限 max {self.max}")
         return self
 
 
@@ -178,9 +178,13 @@ class Item(_Model):
     @model_validator(mode="after")
     def _points_match_kind(self) -> Item:
         if self.kind == "deduction" and self.points == 0:
-            raise ValueError("points: 扣分事项（deduction）的 points 必须大于 0；不扣分的事项请用 record_only")
+            raise ValueError(
+                "points: 扣分事项（deduction）的 points 必须大于 0；不扣分的事项请用 record_only"
+            )
         if self.kind == "record_only" and self.points != 0:
-            raise ValueError(f"points: 仅记录事项（record_only）不扣分，points 必须为 0，而不是 {self.points}")
+            raise ValueError(
+                f"points: 仅记录事项（record_only）不扣分，points 必须为 0，而不是 {self.points}"
+            )
         if self.kind == "commendation" and self.points != 0:
             raise ValueError(f"points: 表彰事项（commendation）不扣分，points 必须为 0，而不是 {self.points}")
         return self
@@ -248,7 +252,9 @@ class StandardVersion(_Model):
             if item is None:
                 problems.append(f"false_commitment_item: {code} 不是本版本的信用事项")
             elif item.kind != "deduction":
-                problems.append(f"false_commitment_item: {code} 必须是扣分事项（deduction），而不是 {item.kind}")
+                problems.append(
+                    f"false_commitment_item: {code} 必须是扣分事项（deduction），而不是 {item.kind}"
+                )
         return problems
 
     def _check_bands(self) -> list[str]:
@@ -259,7 +265,9 @@ class StandardVersion(_Model):
         if dupes := _dupes(b.label for b in bands):
             problems.append(f"bands.label: 信用标注重复：{', '.join(dupes)}")
         if bands[0].max != FULL_SCORE:
-            problems.append(f"bands[0].max: 分数段须从最高分 100 开始、由高到低排列，第一段的 max 为 {bands[0].max}")
+            problems.append(
+                f"bands[0].max: 分数段须从最高分 100 开始、由高到低排列，第一段的 max 为 {bands[0].max}"
+            )
         for i in range(1, len(bands)):
             upper, lower = bands[i - 1], bands[i]
             if lower.max >= upper.min:
@@ -278,12 +286,10 @@ class StandardVersion(_Model):
 
     def _check_measures(self) -> list[str]:
         problems = []
-        labels = {b.label for b in self.bands}
+        labels = [b.label for b in self.bands]
         for i, m in enumerate(self.measures):
             if m.label not in labels:
-                problems.append(
-                    f"measures[{i}].label: {m.label} 不是分数段的信用标注（{', '.join(b.label for b in self.bands)}）"
-                )
+                problems.append(f"measures[{i}].label: {m.label} 不是分数段的信用标注（{', '.join(labels)}）")
         if dupes := _dupes(m.code for m in self.measures):
             problems.append(f"measures.code: 措施编号重复：{', '.join(dupes)}")
         return problems
@@ -478,7 +484,9 @@ def _read_yaml(text: str, source: str) -> Any:
 def parse_platform(data: Any, source: str = "<platform>") -> PlatformFile:
     """Validate already-parsed YAML (a mapping) as a platform file."""
     if not isinstance(data, Mapping):
-        raise StandardsFileError(source, [("", "文件内容须为映射（platform / standards / commitment_templates）")])
+        raise StandardsFileError(
+            source, [("", "文件内容须为映射（platform / standards / commitment_templates）")]
+        )
     try:
         return PlatformFile.model_validate(data)
     except ValidationError as exc:
