@@ -21,8 +21,10 @@ from ggzy_credit.db.engine import make_engine
 from ggzy_credit.db.migrate import upgrade
 
 README = Path(__file__).with_name("README.md")
-PG_URL = os.environ.get("GGZY_BENCH_PG_URL", os.environ.get("GGZY_TEST_PG_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+PG_URL = os.environ.get(
+    "GGZY_BENCH_PG_URL",
+    os.environ.get("GGZY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+)
 
 
 @dataclass
@@ -84,7 +86,8 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, {platform.system()}"
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {python}, {platform.system()}"
 
 
 def write_section(name: str, body: str) -> None:
@@ -93,5 +96,9 @@ def write_section(name: str, body: str) -> None:
     block = f"{start}\n{body.strip()}\n{end}"
     text_ = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    text_ = pattern.sub(lambda _m: block, text_) if pattern.search(text_) else text_.rstrip() + "\n\n" + block + "\n"
+    text_ = (
+        pattern.sub(lambda _m: block, text_)
+        if pattern.search(text_)
+        else text_.rstrip() + "\n\n" + block + "\n"
+    )
     README.write_text(text_, encoding="utf-8")

@@ -52,12 +52,20 @@ def _payloads(session: Session, subjects: list[tuple[int, str]], count: int) -> 
         assert resolved is not None
         codes = sorted(c for c, i in resolved[1].items() if "responder" in i.applies_to)
         _, uscc = rng.choice(subjects)
-        out.append({
-            "platform": platform, "external_id": f"B{n:08d}", "subject_uscc": uscc,
-            "item_code": rng.choice(codes), "occurred_on": str(on - timedelta(days=2)), "deducted_on": str(on),
-            "project_code": f"P{rng.randrange(10**6):06d}", "project_name": "2026年某某采购项目",
-            "description": "经核实存在该失信行为", "source": "system_push",
-        })
+        out.append(
+            {
+                "platform": platform,
+                "external_id": f"B{n:08d}",
+                "subject_uscc": uscc,
+                "item_code": rng.choice(codes),
+                "occurred_on": str(on - timedelta(days=2)),
+                "deducted_on": str(on),
+                "project_code": f"P{rng.randrange(10**6):06d}",
+                "project_name": "2026年某某采购项目",
+                "description": "经核实存在该失信行为",
+                "source": "system_push",
+            }
+        )
     return out
 
 
@@ -88,8 +96,12 @@ def run(backend: str, records: int, subjects: int) -> dict[str, float]:
             for start in range(0, records, BATCH):
                 with unit_of_work(sessions) as session:
                     session.execute(insert(CreditRecord), raw_rows[start : start + BATCH])
-    return {"service": records / service_time[0], "raw": records / raw_time[0],
-            "service_s": service_time[0], "raw_s": raw_time[0]}
+    return {
+        "service": records / service_time[0],
+        "raw": records / raw_time[0],
+        "service_s": service_time[0],
+        "raw_s": raw_time[0],
+    }
 
 
 def main() -> None:
@@ -111,8 +123,10 @@ def main() -> None:
         result = run(backend.strip(), args.records, args.subjects)
         label = "SQLite" if backend.strip() == "sqlite" else "PostgreSQL"
         ratio = result["service"] / result["raw"]
-        print(f"{label}: service {result['service']:,.0f}/s ({result['service_s']:.1f} s), "
-              f"raw {result['raw']:,.0f}/s ({result['raw_s']:.1f} s), ratio {ratio:.2f}")
+        print(
+            f"{label}: service {result['service']:,.0f}/s ({result['service_s']:.1f} s), "
+            f"raw {result['raw']:,.0f}/s ({result['raw_s']:.1f} s), ratio {ratio:.2f}"
+        )
         lines.append(f"| {label} | {result['service']:,.0f} | {result['raw']:,.0f} | {ratio:.2f} |")
     lines += ["", f"Peak RSS of the benchmark process: {peak_rss_mib():,.0f} MiB."]
     write_section("ingest", "\n".join(lines))

@@ -21,7 +21,9 @@ runner = CliRunner()
 
 def counts(db):  # type: ignore[no-untyped-def]
     with db.session() as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Platform, Standard, StandardItem))
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) for t in (Platform, Standard, StandardItem)
+        )
 
 
 def test_init_twice_changes_nothing_and_makes_private_keys(cli_env):  # type: ignore[no-untyped-def]
@@ -60,15 +62,32 @@ def test_token_create_prints_the_token_last(cli_env):  # type: ignore[no-untyped
 
 
 def test_subjects_add_rejects_a_bad_check_character(cli_env):  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["subjects", "add", "--name", "测试有限公司", "--kind", "responder",
-                                 "--uscc", "91110000600037341X"])
+    result = runner.invoke(
+        app,
+        ["subjects", "add", "--name", "测试有限公司", "--kind", "responder", "--uscc", "91110000600037341X"],
+    )
     assert result.exit_code == 2 and "uscc" in result.output and "校验位" in result.output
-    ok = runner.invoke(app, ["subjects", "add", "--name", "测试有限公司", "--kind", "responder",
-                             "--uscc", "91110000600037341L", "--phone", "13800001111"])
+    ok = runner.invoke(
+        app,
+        [
+            "subjects",
+            "add",
+            "--name",
+            "测试有限公司",
+            "--kind",
+            "responder",
+            "--uscc",
+            "91110000600037341L",
+            "--phone",
+            "13800001111",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "138****1111" in ok.output
-    dup = runner.invoke(app, ["subjects", "add", "--name", "测试有限公司", "--kind", "responder",
-                              "--uscc", "91110000600037341L"])
+    dup = runner.invoke(
+        app,
+        ["subjects", "add", "--name", "测试有限公司", "--kind", "responder", "--uscc", "91110000600037341L"],
+    )
     assert dup.exit_code == 2 and "已登记" in dup.output
     found = runner.invoke(app, ["subjects", "search", "测试"])
     assert found.exit_code == 0 and "91110000600037341L" in found.output
@@ -76,8 +95,18 @@ def test_subjects_add_rejects_a_bad_check_character(cli_env):  # type: ignore[no
 
 def _rows(subject_id: int, code: str, n: int) -> list[dict]:  # type: ignore[type-arg]
     day = str(clock.today() - timedelta(days=1))
-    return [{"platform": "gov_procurement", "external_id": f"IMP-{i}", "subject_id": subject_id,
-             "item_code": code, "occurred_on": day, "deducted_on": day, "source": "system_push"} for i in range(n)]
+    return [
+        {
+            "platform": "gov_procurement",
+            "external_id": f"IMP-{i}",
+            "subject_id": subject_id,
+            "item_code": code,
+            "occurred_on": day,
+            "deducted_on": day,
+            "source": "system_push",
+        }
+        for i in range(n)
+    ]
 
 
 def _record_count(db) -> int:  # type: ignore[no-untyped-def]
@@ -92,7 +121,9 @@ def test_import_jsonl_all_or_nothing(cli_env, make_subject, item_for, tmp_path):
     rows[2]["item_code"] = "NOPE"
     rows[4]["occurred_on"] = "2026-13-01"
     path = tmp_path / "records.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["records", "import", str(path)])
     assert result.exit_code == 2, result.output
     assert "第 3 行" in result.output and "item_code" in result.output

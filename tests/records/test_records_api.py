@@ -59,8 +59,11 @@ def test_same_key_different_payload_conflicts(client, auth, body, db):  # type: 
     client.post("/api/v1/records", json=body, headers=auth("recorder"))
     r = client.post("/api/v1/records", json=body | {"description": "不同的描述"}, headers=auth("recorder"))
     assert r.status_code == 409 and count(db) == 1
-    r = client.post("/api/v1/records", json=body | {"deducted_on": str(clock.today() - timedelta(days=1))},
-                    headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/records",
+        json=body | {"deducted_on": str(clock.today() - timedelta(days=1))},
+        headers=auth("recorder"),
+    )
     assert r.status_code == 409
 
 
@@ -69,12 +72,18 @@ def test_subject_by_uscc_or_id_number(client, auth, body, db, make_subject, item
         from ggzy_credit.subjects.models import Subject
 
         uscc = s.get(Subject, body["subject_id"]).uscc
-    by_uscc = {k: v for k, v in body.items() if k != "subject_id"} | {"subject_uscc": uscc, "external_id": "X-1"}
+    by_uscc = {k: v for k, v in body.items() if k != "subject_id"} | {
+        "subject_uscc": uscc,
+        "external_id": "X-1",
+    }
     assert client.post("/api/v1/records", json=by_uscc, headers=auth("recorder")).status_code == 201
     expert = make_subject("expert", id_number="11010519491231002X")
     code, _ = item_for("gov_procurement", "expert")
     by_id = {k: v for k, v in body.items() if k != "subject_id"} | {
-        "subject_id_number": "11010519491231002x", "external_id": "X-2", "item_code": code}
+        "subject_id_number": "11010519491231002x",
+        "external_id": "X-2",
+        "item_code": code,
+    }
     r = client.post("/api/v1/records", json=by_id, headers=auth("recorder"))
     assert r.status_code == 201 and r.json()["subject_id"] == expert
 
@@ -129,13 +138,22 @@ def test_standard_filed_for_a_future_date_does_not_apply_before_it(client, auth,
 
     with db.session() as s:
         rows = s.execute(
-            select(Standard.version, Standard.effective_from, StandardItem.code, StandardItem.points,
-                   StandardItem.applies_to)
-            .join(StandardItem).join(Platform).where(Platform.code == "centre", Standard.status == "filed")
+            select(
+                Standard.version,
+                Standard.effective_from,
+                StandardItem.code,
+                StandardItem.points,
+                StandardItem.applies_to,
+            )
+            .join(StandardItem)
+            .join(Platform)
+            .where(Platform.code == "centre", Standard.status == "filed")
         ).all()
     future = {code: (points, kinds) for version, start, code, points, kinds in rows if start > clock.today()}
     current = {code: points for version, start, code, points, kinds in rows if start <= clock.today()}
-    changed = sorted(code for code, (points, _) in future.items() if code in current and current[code] != points)
+    changed = sorted(
+        code for code, (points, _) in future.items() if code in current and current[code] != points
+    )
     assert changed, "the shipped 2027.1 centre standard must change some item's points"
     code = changed[0]
     kind = future[code][1][0]
@@ -157,22 +175,28 @@ def test_backfilled_deduction_date_uses_the_standard_then_in_force(client, auth,
     r = client.post("/api/v1/records", json=old, headers=auth("recorder"))
     assert r.status_code == 201, r.text
     assert r.json()["standard_version"].startswith("2024")
-    r = client.post("/api/v1/records", json=old | {"deducted_on": "1999-01-01", "occurred_on": "1999-01-01",
-                                                     "external_id": "OLD-2"}, headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/records",
+        json=old | {"deducted_on": "1999-01-01", "occurred_on": "1999-01-01", "external_id": "OLD-2"},
+        headers=auth("recorder"),
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "no_standard"
 
 
 def test_batch_is_all_or_nothing(client, auth, body, db):  # type: ignore[no-untyped-def]
     good = [body | {"external_id": f"B-{i}"} for i in range(5)]
-    bad = good + [body | {"external_id": "B-bad", "item_code": "NOPE"}]
+    bad = [*good, body | {"external_id": "B-bad", "item_code": "NOPE"}]
     r = client.post("/api/v1/records/batch", json={"records": bad}, headers=auth("recorder"))
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "records", 5, "item_code"]
     assert count(db) == 0
     r = client.post("/api/v1/records/batch", json={"records": good}, headers=auth("recorder"))
     assert r.status_code == 201 and r.json()["created"] == 5
-    again = client.post("/api/v1/records/batch", json={"records": [*good, body | {"external_id": "B-new"}]},
-                        headers=auth("recorder"))
+    again = client.post(
+        "/api/v1/records/batch",
+        json={"records": [*good, body | {"external_id": "B-new"}]},
+        headers=auth("recorder"),
+    )
     assert again.status_code == 201 and again.json()["existing"] == 5 and again.json()["created"] == 1
     assert [x["status"] for x in again.json()["results"]][-1] == "created"
     clash = [body | {"external_id": "B-0", "description": "改过的"}, body | {"external_id": "B-7"}]
@@ -185,9 +209,11 @@ def test_batch_duplicates_within_the_batch(client, auth, body, db):  # type: ign
     r = client.post("/api/v1/records/batch", json={"records": [body, body]}, headers=auth("recorder"))
     assert r.status_code == 201 and r.json()["created"] == 1 and r.json()["existing"] == 1
     assert len({x["id"] for x in r.json()["results"]}) == 1
-    r = client.post("/api/v1/records/batch", json={"records": [body | {"external_id": "D"},
-                                                               body | {"external_id": "D", "description": "x"}]},
-                    headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/records/batch",
+        json={"records": [body | {"external_id": "D"}, body | {"external_id": "D", "description": "x"}]},
+        headers=auth("recorder"),
+    )
     assert r.status_code == 409 and count(db) == 1
 
 
@@ -206,7 +232,10 @@ def test_only_recorders_and_admins_write(client, auth, body, db):  # type: ignor
     assert client.post("/api/v1/records", json=body).status_code == 401
     for role in ("reviewer", "regulator", "bank"):
         assert client.post("/api/v1/records", json=body, headers=auth(role)).status_code == 403
-        assert client.post("/api/v1/records/batch", json={"records": [body]}, headers=auth(role)).status_code == 403
+        assert (
+            client.post("/api/v1/records/batch", json={"records": [body]}, headers=auth(role)).status_code
+            == 403
+        )
     assert count(db) == 0
     assert client.post("/api/v1/records", json=body, headers=auth("admin")).status_code == 201
 
@@ -225,16 +254,23 @@ def test_evidence_is_content_addressed_and_type_checked(client, auth, body, db):
     assert ev["sha256"] == hashlib.sha256(PDF).hexdigest() and ev["content_type"] == "application/pdf"
     again = client.post(url, files={"file": ("copy.pdf", PDF, "application/pdf")}, headers=auth("recorder"))
     assert again.json()["id"] == ev["id"]
-    fake_pdf = client.post(url, files={"file": ("x.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
-                           headers=auth("recorder"))
+    fake_pdf = client.post(
+        url, files={"file": ("x.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")}, headers=auth("recorder")
+    )
     assert fake_pdf.status_code == 422 and fake_pdf.json()["detail"][0]["type"] == "bad_type"
     empty = client.post(url, files={"file": ("x.pdf", b"", "application/pdf")}, headers=auth("recorder"))
     assert empty.status_code == 422
     db.settings.evidence_max_bytes = 100
-    big = client.post(url, files={"file": ("big.pdf", PDF + b"0" * 200, "application/pdf")}, headers=auth("recorder"))
+    big = client.post(
+        url, files={"file": ("big.pdf", PDF + b"0" * 200, "application/pdf")}, headers=auth("recorder")
+    )
     assert big.status_code == 422 and big.json()["detail"][0]["type"] == "too_large"
-    assert client.post("/api/v1/records/99999/evidence", files={"file": ("x.pdf", PDF)},
-                       headers=auth("recorder")).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/records/99999/evidence", files={"file": ("x.pdf", PDF)}, headers=auth("recorder")
+        ).status_code
+        == 404
+    )
     assert client.post(url, files={"file": ("x.pdf", PDF)}, headers=auth("bank")).status_code == 403
     listed = client.get(url, headers=auth("regulator")).json()
     assert [e["id"] for e in listed] == [ev["id"]]
@@ -256,5 +292,7 @@ def test_deduction_date_defaults_to_shanghai_today(client, auth, body):  # type:
 
     # 2026-03-01 00:30 in Shanghai is still 2026-02-28 in UTC: the record is dated 03-01.
     with clock.freeze(datetime(2026, 3, 1, 0, 30, tzinfo=clock.CHINA)):
-        r = client.post("/api/v1/records", json=body | {"occurred_on": "2026-02-27"}, headers=auth("recorder"))
+        r = client.post(
+            "/api/v1/records", json=body | {"occurred_on": "2026-02-27"}, headers=auth("recorder")
+        )
     assert r.status_code == 201 and r.json()["deducted_on"] == str(date(2026, 3, 1))

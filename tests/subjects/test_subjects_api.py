@@ -52,7 +52,9 @@ def test_create_natural_person_encrypts_id_number(client, auth, db, cipher):  # 
         row = s.get(Subject, out["id"])
         assert b"11010519491231002X" not in row.id_number_enc
         assert cipher.decrypt(row.id_number_enc, "subjects.id_number") == "11010519491231002X"
-    found = client.get("/api/v1/subjects", params={"id_number": "11010519491231002x"}, headers=auth("regulator"))
+    found = client.get(
+        "/api/v1/subjects", params={"id_number": "11010519491231002x"}, headers=auth("regulator")
+    )
     assert found.json()["total"] == 1 and found.json()["items"][0]["id"] == out["id"]
 
 
@@ -67,7 +69,9 @@ def test_bad_uscc_check_character_names_the_field(client, auth, db):  # type: ig
 
 
 def test_bad_id_number_check_digit_names_the_field(client, auth):  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/subjects", json=NATURAL | {"id_number": "110105194912310021"}, headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/subjects", json=NATURAL | {"id_number": "110105194912310021"}, headers=auth("recorder")
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "id_number"]
 
@@ -75,7 +79,9 @@ def test_bad_id_number_check_digit_names_the_field(client, auth):  # type: ignor
 def test_duplicate_uscc_returns_existing_id(client, auth, fake):  # type: ignore[no-untyped-def]
     body = valid_legal(fake)
     first = client.post("/api/v1/subjects", json=body, headers=auth("recorder")).json()
-    again = client.post("/api/v1/subjects", json=body | {"name": "另一个名称有限公司"}, headers=auth("recorder"))
+    again = client.post(
+        "/api/v1/subjects", json=body | {"name": "另一个名称有限公司"}, headers=auth("recorder")
+    )
     assert again.status_code == 409 and again.json()["existing_id"] == first["id"]
 
 
@@ -96,7 +102,9 @@ def test_missing_and_wrong_type_fields(client, auth, fake):  # type: ignore[no-u
     assert r.status_code == 422 and "kinds" in r.json()["detail"][0]["loc"]
     r = client.post("/api/v1/subjects", json=LEGAL | {"type": "robot"}, headers=auth("recorder"))
     assert r.status_code == 422
-    r = client.post("/api/v1/subjects", json=valid_legal(fake, contact_phone="12345"), headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/subjects", json=valid_legal(fake, contact_phone="12345"), headers=auth("recorder")
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "contact_phone"]
 
 
@@ -106,30 +114,42 @@ def test_kinds_must_fit_the_type_of_person(client, auth, fake):  # type: ignore[
 
 
 def test_practitioner_links_to_an_intermediary(client, auth, fake):  # type: ignore[no-untyped-def]
-    agency = client.post("/api/v1/subjects", json=valid_legal(fake, kinds=["intermediary"]), headers=auth("recorder"))
+    agency = client.post(
+        "/api/v1/subjects", json=valid_legal(fake, kinds=["intermediary"]), headers=auth("recorder")
+    )
     bidder = client.post("/api/v1/subjects", json=valid_legal(fake), headers=auth("recorder"))
     person = NATURAL | {"kinds": ["practitioner"]}
     r = client.post("/api/v1/subjects", json=person, headers=auth("recorder"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "intermediary_id"]
-    r = client.post("/api/v1/subjects", json=person | {"intermediary_id": bidder.json()["id"]}, headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/subjects", json=person | {"intermediary_id": bidder.json()["id"]}, headers=auth("recorder")
+    )
     assert r.status_code == 422
-    r = client.post("/api/v1/subjects", json=person | {"intermediary_id": agency.json()["id"]}, headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/subjects", json=person | {"intermediary_id": agency.json()["id"]}, headers=auth("recorder")
+    )
     assert r.status_code == 201 and r.json()["intermediary_id"] == agency.json()["id"]
 
 
 def test_one_subject_may_have_several_kinds(client, auth, fake):  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/subjects", json=valid_legal(fake, kinds=["responder", "initiator"]), headers=auth("recorder"))
+    r = client.post(
+        "/api/v1/subjects", json=valid_legal(fake, kinds=["responder", "initiator"]), headers=auth("recorder")
+    )
     assert r.status_code == 201 and r.json()["kinds"] == ["initiator", "responder"]
 
 
 def test_update_and_search(client, auth, fake):  # type: ignore[no-untyped-def]
     created = client.post("/api/v1/subjects", json=valid_legal(fake), headers=auth("recorder")).json()
-    r = client.patch(f"/api/v1/subjects/{created['id']}", json={"address": "上海市徐汇区漕溪北路 1 号",
-                                                                "contact_phone": "021-64871234"},
-                     headers=auth("recorder"))
+    r = client.patch(
+        f"/api/v1/subjects/{created['id']}",
+        json={"address": "上海市徐汇区漕溪北路 1 号", "contact_phone": "021-64871234"},
+        headers=auth("recorder"),
+    )
     assert r.status_code == 200 and r.json()["address"].startswith("上海市徐汇区")
     assert r.json()["phone"].endswith("1234") and "6487" not in r.json()["phone"]
-    r = client.patch(f"/api/v1/subjects/{created['id']}", json={"uscc": "91110000600037341L"}, headers=auth("recorder"))
+    r = client.patch(
+        f"/api/v1/subjects/{created['id']}", json={"uscc": "91110000600037341L"}, headers=auth("recorder")
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "uscc"
     r = client.patch(f"/api/v1/subjects/{created['id']}", json={"gender": "男"}, headers=auth("recorder"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "gender"]
@@ -139,7 +159,12 @@ def test_update_and_search(client, auth, fake):  # type: ignore[no-untyped-def]
     assert by_uscc["items"][0]["id"] == created["id"]
     assert client.get("/api/v1/subjects", params={"q": "%"}, headers=auth("bank")).json()["total"] == 0
     assert client.get("/api/v1/subjects/999999", headers=auth("bank")).status_code == 404
-    assert client.patch("/api/v1/subjects/999999", json={"name": "不存在公司"}, headers=auth("admin")).status_code == 404
+    assert (
+        client.patch(
+            "/api/v1/subjects/999999", json={"name": "不存在公司"}, headers=auth("admin")
+        ).status_code
+        == 404
+    )
 
 
 def test_registry_requires_a_token_and_a_writer_role(client, auth, fake):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Dialect, MetaData
@@ -46,4 +47,4 @@ class AwareDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: AwareDateTime()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: AwareDateTime()}

@@ -21,7 +21,7 @@ Use them for demos and benchmarks only, clearly labelled as demonstration data (
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from random import Random
 
@@ -357,7 +357,7 @@ class Faker:
 
     # -- small helpers ------------------------------------------------------------------------
 
-    def _pick(self, seq):  # type: ignore[no-untyped-def]
+    def _pick(self, seq: Sequence[str]) -> str:
         return seq[int(self._random() * len(seq))]
 
     def _region(self, region: str | None = None) -> tuple[str, str, str, str, str, int]:

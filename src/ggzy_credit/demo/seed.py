@@ -30,17 +30,47 @@ from ggzy_credit.subjects.models import Subject
 from ggzy_credit.subjects.schemas import LegalPersonIn, NaturalPersonIn
 from ggzy_credit.subjects.service import create_subject
 
-PLATFORM_WEIGHTS = {"gov_procurement": 35, "engineering": 35, "medical": 10, "land_mining": 8,
-                    "state_property": 7, "centre": 5}
-KIND_WEIGHTS = {SubjectKind.RESPONDER: 62, SubjectKind.EXPERT: 14, SubjectKind.INITIATOR: 9,
-                SubjectKind.INTERMEDIARY: 8, SubjectKind.PRACTITIONER: 7}
+PLATFORM_WEIGHTS = {
+    "gov_procurement": 35,
+    "engineering": 35,
+    "medical": 10,
+    "land_mining": 8,
+    "state_property": 7,
+    "centre": 5,
+}
+KIND_WEIGHTS = {
+    SubjectKind.RESPONDER: 62,
+    SubjectKind.EXPERT: 14,
+    SubjectKind.INITIATOR: 9,
+    SubjectKind.INTERMEDIARY: 8,
+    SubjectKind.PRACTITIONER: 7,
+}
 SEVERITY_WEIGHTS = {"minor": 6, "general": 3, "serious": 1}
 SOURCES = [(Source.SYSTEM_PUSH, 60), (Source.MANUAL, 30), (Source.COMPLAINT, 5), (Source.EXTERNAL, 5)]
-PROJECT_PREFIX = {"gov_procurement": "ZFCG", "engineering": "GCJS", "medical": "YPHC", "land_mining": "TDKQ",
-                  "state_property": "GYCQ", "centre": "JYZX"}
-PROJECT_WORDS = ["办公设备采购项目", "信息化系统建设项目", "道路改建工程施工", "学校食堂配送服务", "医院医用耗材集中采购",
-                 "污水处理厂提标改造工程", "地块国有建设用地使用权挂牌出让", "物业管理服务采购", "市政绿化养护项目",
-                 "智慧社区改造工程监理", "国有股权转让项目", "采矿权挂牌出让", "体育场馆维修工程", "政务云服务采购"]
+PROJECT_PREFIX = {
+    "gov_procurement": "ZFCG",
+    "engineering": "GCJS",
+    "medical": "YPHC",
+    "land_mining": "TDKQ",
+    "state_property": "GYCQ",
+    "centre": "JYZX",
+}
+PROJECT_WORDS = [
+    "办公设备采购项目",
+    "信息化系统建设项目",
+    "道路改建工程施工",
+    "学校食堂配送服务",
+    "医院医用耗材集中采购",
+    "污水处理厂提标改造工程",
+    "地块国有建设用地使用权挂牌出让",
+    "物业管理服务采购",
+    "市政绿化养护项目",
+    "智慧社区改造工程监理",
+    "国有股权转让项目",
+    "采矿权挂牌出让",
+    "体育场馆维修工程",
+    "政务云服务采购",
+]
 
 
 @dataclass
@@ -63,13 +93,19 @@ def load_demo(session: Session, cipher: PiiCipher, *, seed: int = 2026, records:
     report.records = _records(session, cipher, rng, pools, records)
     subject_for_token = pools[SubjectKind.RESPONDER][0]
     for role in Role:
-        _, secret = create_token(session, role, f"演示-{role.value}",
-                                 subject_id=subject_for_token if role is Role.SUBJECT else None)
+        _, secret = create_token(
+            session,
+            role,
+            f"演示-{role.value}",
+            subject_id=subject_for_token if role is Role.SUBJECT else None,
+        )
         report.tokens[role.value] = secret
     return report
 
 
-def _subjects(session: Session, cipher: PiiCipher, fake: Faker, rng: random.Random) -> dict[SubjectKind, list[int]]:
+def _subjects(
+    session: Session, cipher: PiiCipher, fake: Faker, rng: random.Random
+) -> dict[SubjectKind, list[int]]:
     pools: dict[SubjectKind, list[int]] = {k: [] for k in SubjectKind}
 
     def legal(kinds: list[SubjectKind]) -> int:
@@ -80,7 +116,9 @@ def _subjects(session: Session, cipher: PiiCipher, fake: Faker, rng: random.Rand
         return subject.id
 
     def natural(kinds: list[SubjectKind], intermediary_id: int | None = None) -> int:
-        data = NaturalPersonIn(type="natural", kinds=kinds, intermediary_id=intermediary_id, **fake.natural_person())
+        data = NaturalPersonIn(
+            type="natural", kinds=kinds, intermediary_id=intermediary_id, **fake.natural_person()
+        )
         subject = create_subject(session, cipher, data)
         for k in kinds:
             pools[k].append(subject.id)
@@ -101,8 +139,9 @@ def _subjects(session: Session, cipher: PiiCipher, fake: Faker, rng: random.Rand
     return pools
 
 
-def _records(session: Session, cipher: PiiCipher, rng: random.Random, pools: dict[SubjectKind, list[int]],
-             count: int) -> int:
+def _records(
+    session: Session, cipher: PiiCipher, rng: random.Random, pools: dict[SubjectKind, list[int]], count: int
+) -> int:
     resolver = StandardResolver(session)
     platforms = [p.code for p in list_platforms(session) if p.code in PLATFORM_WEIGHTS]
     today = clock.today()
@@ -136,8 +175,9 @@ def _pick_item(rng: random.Random, items: list[StandardItem]) -> StandardItem:
     return rng.choices(items, weights=weights)[0]
 
 
-def _record(rng: random.Random, platform: str, serial: int, subject_id: int, item: StandardItem,
-            deducted_on: date) -> RecordIn:
+def _record(
+    rng: random.Random, platform: str, serial: int, subject_id: int, item: StandardItem, deducted_on: date
+) -> RecordIn:
     year = deducted_on.year
     project_no = f"{PROJECT_PREFIX[platform]}{year}-{rng.randrange(1, 9999):04d}"
     project = rng.choice(PROJECT_WORDS)
@@ -151,7 +191,10 @@ def _record(rng: random.Random, platform: str, serial: int, subject_id: int, ite
         deducted_on=deducted_on,
         project_code=project_no,
         project_name=f"{year}年{project}",
-        description=f"在{project_no}项目中，经核实存在“{item.name}”情形，依据{item.legal_basis or '评估标准'}予以记录。",
+        description=(
+            f"在{project_no}项目中，经核实存在“{item.name}”情形，"
+            f"依据{item.legal_basis or '评估标准'}予以记录。"
+        ),
         source=source,
     )
 

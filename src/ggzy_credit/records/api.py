@@ -27,10 +27,17 @@ readers = allow(*ALL_ROLES)
     response_model=RecordOut,
     status_code=status.HTTP_201_CREATED,
     summary="记录一条市场信用信息",
-    responses={200: {"description": "幂等重放：已存在的同一记录"}, 409: {"description": "编号已存在且内容不同"}},
+    responses={
+        200: {"description": "幂等重放：已存在的同一记录"},
+        409: {"description": "编号已存在且内容不同"},
+    },
 )
 def create_record(
-    session: SessionDep, cipher: CipherDep, data: RecordIn, response: Response, caller: Annotated[Caller, Depends(writers)]
+    session: SessionDep,
+    cipher: CipherDep,
+    data: RecordIn,
+    response: Response,
+    caller: Annotated[Caller, Depends(writers)],
 ) -> RecordOut:
     [outcome] = ingest(session, cipher, [data], caller.label, loc_prefix=("body",), with_index=False)
     if not outcome.created:
@@ -43,7 +50,10 @@ def create_record(
     response_model=BatchOut,
     status_code=status.HTTP_201_CREATED,
     summary="批量记录（至多 1000 条，全部成功或全部不写入）",
-    responses={409: {"description": "有记录与已有记录冲突，整批未写入"}, 422: {"description": "逐行字段错误"}},
+    responses={
+        409: {"description": "有记录与已有记录冲突，整批未写入"},
+        422: {"description": "逐行字段错误"},
+    },
 )
 def create_batch(
     session: SessionDep,
@@ -53,18 +63,26 @@ def create_batch(
     caller: Annotated[Caller, Depends(writers)],
 ) -> BatchOut:
     if len(data.records) > settings.batch_max_records:
-        raise InvalidInput.field("records", f"每批至多 {settings.batch_max_records} 条，本批 {len(data.records)} 条", "too_long")
+        raise InvalidInput.field(
+            "records", f"每批至多 {settings.batch_max_records} 条，本批 {len(data.records)} 条", "too_long"
+        )
     outcomes = ingest(session, cipher, data.records, caller.label)
     created = sum(o.created for o in outcomes)
     return BatchOut(
         created=created,
         existing=len(outcomes) - created,
-        results=[BatchRowOut(index=o.index, id=o.id, points=o.points, status="created" if o.created else "existing")
-                 for o in outcomes],
+        results=[
+            BatchRowOut(
+                index=o.index, id=o.id, points=o.points, status="created" if o.created else "existing"
+            )
+            for o in outcomes
+        ],
     )
 
 
-@router.get("/records/{record_id}", response_model=RecordOut, dependencies=[Depends(readers)], summary="信用记录详情")
+@router.get(
+    "/records/{record_id}", response_model=RecordOut, dependencies=[Depends(readers)], summary="信用记录详情"
+)
 def read_record(session: SessionDep, record_id: int) -> RecordOut:
     return get_record(session, record_id)
 
@@ -85,7 +103,13 @@ async def upload_evidence(
     content = await file.read(settings.evidence_max_bytes + 1)
     assert settings.evidence_dir is not None
     row = evidence_store.attach(
-        session, settings.evidence_dir, record_id, file.filename or "", content, caller.label, settings.evidence_max_bytes
+        session,
+        settings.evidence_dir,
+        record_id,
+        file.filename or "",
+        content,
+        caller.label,
+        settings.evidence_max_bytes,
     )
     return EvidenceOut.model_validate(row, from_attributes=True)
 
@@ -98,12 +122,20 @@ async def upload_evidence(
 )
 def list_evidence(session: SessionDep, record_id: int) -> list[EvidenceOut]:
     get_record(session, record_id)
-    return [EvidenceOut.model_validate(e, from_attributes=True) for e in evidence_store.list_for(session, record_id)]
+    return [
+        EvidenceOut.model_validate(e, from_attributes=True)
+        for e in evidence_store.list_for(session, record_id)
+    ]
 
 
-@router.get("/evidence/{sha256}", dependencies=[Depends(readers)], summary="下载证据文件", response_class=FileResponse)
+@router.get(
+    "/evidence/{sha256}", dependencies=[Depends(readers)], summary="下载证据文件", response_class=FileResponse
+)
 def download_evidence(session: SessionDep, settings: SettingsDep, sha256: str) -> FileResponse:
     row = evidence_store.find(session, sha256)
     assert settings.evidence_dir is not None
-    return FileResponse(evidence_store.blob_path(settings.evidence_dir, row.sha256), media_type=row.content_type,
-                        filename=row.filename)
+    return FileResponse(
+        evidence_store.blob_path(settings.evidence_dir, row.sha256),
+        media_type=row.content_type,
+        filename=row.filename,
+    )

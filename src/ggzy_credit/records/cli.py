@@ -20,7 +20,9 @@ CHUNK = 1000
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help=".jsonl 或 .csv 文件")],
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="跳过错误行，导入其余行，错误行另存")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="跳过错误行，导入其余行，错误行另存")
+    ] = False,
     recorded_by: Annotated[str, typer.Option(help="记录人")] = "cli:import",
 ) -> None:
     """Validate every row, then import; any bad row stops the whole import unless --skip-invalid."""
@@ -75,5 +77,11 @@ def _mark(chunk: list[Row], exc: InvalidInput | Conflict) -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err_console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )

@@ -53,7 +53,13 @@ def store_blob(root: Path, content: bytes) -> str:
 
 
 def attach(
-    session: Session, root: Path, record_id: int, filename: str, content: bytes, uploaded_by: str, max_bytes: int
+    session: Session,
+    root: Path,
+    record_id: int,
+    filename: str,
+    content: bytes,
+    uploaded_by: str,
+    max_bytes: int,
 ) -> Evidence:
     if session.get(CreditRecord, record_id) is None:
         raise NotFound(f"信用记录 {record_id} 不存在")
@@ -66,9 +72,13 @@ def attach(
         raise InvalidInput.field("file", f"文件超过大小上限 {max_bytes // (1024 * 1024)} MB", "too_large")
     content_type = detect_type(name, content[:16])
     if content_type is None:
-        raise InvalidInput.field("file", "不支持的文件类型（仅接受 PDF、OFD、PNG、JPEG、DOCX、XLSX）", "bad_type")
+        raise InvalidInput.field(
+            "file", "不支持的文件类型（仅接受 PDF、OFD、PNG、JPEG、DOCX、XLSX）", "bad_type"
+        )
     digest = store_blob(root, content)
-    existing = session.scalar(select(Evidence).where(Evidence.record_id == record_id, Evidence.sha256 == digest))
+    existing = session.scalar(
+        select(Evidence).where(Evidence.record_id == record_id, Evidence.sha256 == digest)
+    )
     if existing is not None:
         return existing
     evidence = Evidence(
@@ -86,7 +96,9 @@ def attach(
 
 
 def list_for(session: Session, record_id: int) -> Sequence[Evidence]:
-    return session.scalars(select(Evidence).where(Evidence.record_id == record_id).order_by(Evidence.id)).all()
+    return session.scalars(
+        select(Evidence).where(Evidence.record_id == record_id).order_by(Evidence.id)
+    ).all()
 
 
 def find(session: Session, sha256: str) -> Evidence:

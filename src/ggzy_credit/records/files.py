@@ -43,10 +43,14 @@ def read_rows(path: Path) -> Iterator[Row]:
                 try:
                     raw = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    yield Row(number, {"_line": text.rstrip("\n")}, errors=[("line", f"JSON 格式错误：{exc.msg}")])
+                    yield Row(
+                        number, {"_line": text.rstrip("\n")}, errors=[("line", f"JSON 格式错误：{exc.msg}")]
+                    )
                     continue
                 if not isinstance(raw, dict):
-                    yield Row(number, {"_line": text.rstrip("\n")}, errors=[("line", "每行应为一个 JSON 对象")])
+                    yield Row(
+                        number, {"_line": text.rstrip("\n")}, errors=[("line", "每行应为一个 JSON 对象")]
+                    )
                     continue
                 yield _validated(Row(number, raw))
     else:
@@ -84,5 +88,8 @@ def write_rejects(path: Path, rows: list[Row]) -> Path:
             writer = csv.DictWriter(fh, fieldnames=[*FIELDS, "_line", "_errors"], extrasaction="ignore")
             writer.writeheader()
             for r in rows:
-                writer.writerow(dict(r.raw) | {"_line": r.line, "_errors": "; ".join(f"{f}: {m}" for f, m in r.errors or [])})
+                writer.writerow(
+                    dict(r.raw)
+                    | {"_line": r.line, "_errors": "; ".join(f"{f}: {m}" for f, m in r.errors or [])}
+                )
     return target

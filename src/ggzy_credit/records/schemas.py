@@ -28,7 +28,9 @@ class RecordIn(BaseModel):
     subject_id_number: str | None = Field(default=None, max_length=40, description="居民身份证号码（三选一）")
     item_code: str = Field(min_length=1, max_length=40, description="评估标准中的信用事项代码")
     occurred_on: date = Field(description="行为发生日期")
-    deducted_on: date | None = Field(default=None, description="扣分日期，缺省为当日（北京时间），不得晚于当日")
+    deducted_on: date | None = Field(
+        default=None, description="扣分日期，缺省为当日（北京时间），不得晚于当日"
+    )
     project_code: str | None = Field(default=None, max_length=100, description="项目（交易）编号")
     project_name: str | None = Field(default=None, max_length=300, description="项目名称")
     description: str | None = Field(default=None, max_length=4000, description="事实描述")

@@ -21,6 +21,7 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 FULL_SCORE = 100
 CYCLE_MONTHS = 12
@@ -43,12 +44,21 @@ class Deduction:
 
     ``counts=False`` marks a deduction that must be ignored (e.g. a revoked record); it is skipped as if
     absent, so a revoked deduction in the middle of a chain can split it in two.
+
+    ``until`` (信用修复 that stops the deduction counting) limits it to days before that date: on days
+    ``>= until`` it is as if the deduction never existed, so the cycles seen from those days are formed
+    without it. None: it counts on every day from ``on``.
     """
 
     record_id: int
     on: date
     points: int
     counts: bool = True
+    until: date | None = None
+
+    def counts_on(self, day: date) -> bool:
+        """Known and counting on ``day``: dated on or before it, not revoked, not yet repaired."""
+        return self.counts and self.on <= day and (self.until is None or day < self.until)
 
     def __post_init__(self) -> None:
         if self.points < 0:
@@ -97,13 +107,18 @@ def _score(points: int) -> int:
     return max(0, FULL_SCORE - points)
 
 
-def cycles(deductions: Iterable[Deduction]) -> list[Cycle]:
+def cycles(deductions: Iterable[Deduction], as_of: date | None = None) -> list[Cycle]:
     """All cycles formed by the counting deductions, in date order.
 
     A deduction dated strictly before the current cycle's end is 评估周期内新增扣分: it joins the cycle
     and the 12 months restart from its date. A deduction dated on or after the end finds the earlier
     cycle already 届满 (its points repaired) and starts a new cycle (评估周期自首次扣分之日起算).
+
+    With ``as_of``: the cycles as seen on that day — only deductions that count on it (dated on or
+    before it, not repaired by then). Without: every deduction with ``counts``, ``until`` ignored.
     """
+    if as_of is not None:
+        deductions = [d for d in deductions if d.counts_on(as_of)]
     groups: list[list[Deduction]] = []
     end: date | None = None
     for d in _effective(deductions):
@@ -118,9 +133,10 @@ def evaluate(deductions: Iterable[Deduction], as_of: date) -> Evaluation:
     """The score on ``as_of``, using only the deductions dated on or before ``as_of``.
 
     A deduction dated later is not yet known on ``as_of``, so it must not change the score or cycle end
-    shown for that day (it would otherwise push an earlier cycle's end forward retroactively).
+    shown for that day (it would otherwise push an earlier cycle's end forward retroactively). A
+    deduction repaired on or before ``as_of`` (``until <= as_of``) is left out as if absent.
     """
-    known = cycles(d for d in deductions if d.on <= as_of)
+    known = cycles(deductions, as_of)
     if known and as_of < known[-1].end:
         cycle = known[-1]
         return Evaluation(as_of, _score(cycle.points), cycle.start, cycle.end, cycle.deductions)
@@ -132,9 +148,26 @@ def score_series(
 ) -> list[tuple[date, int, date | None]]:
     """``(day, score, cycle_end)`` for every day from ``start`` to ``end`` inclusive.
 
-    One pass over days and deductions (O(days + deductions)); agrees with ``evaluate`` on every day.
-    Empty when ``end < start``.
+    One pass over days and deductions per repair epoch (O(days + deductions) without repairs); agrees
+    with ``evaluate`` on every day. Empty when ``end < start``.
+
+    A repair date (``until``) changes which deductions exist from that day on, which can change the
+    cycle structure itself, so the range is cut at every ``until`` inside it and each piece is walked
+    with the deductions that count throughout that piece.
     """
+    pool = [d for d in deductions if d.counts]
+    cuts = sorted({d.until for d in pool if d.until is not None and start < d.until <= end})
+    series: list[tuple[date, int, date | None]] = []
+    bounds = [start, *cuts, end + timedelta(days=1)]
+    for first, after in pairwise(bounds):
+        alive = [d for d in pool if d.until is None or d.until > first]
+        series += _series_without_repairs(alive, first, after - timedelta(days=1))
+    return series
+
+
+def _series_without_repairs(
+    deductions: list[Deduction], start: date, end: date
+) -> list[tuple[date, int, date | None]]:
     pending = _effective(deductions)
     i = 0
     points = 0

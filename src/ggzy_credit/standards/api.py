@@ -25,7 +25,11 @@ def list_platforms(session: SessionDep) -> list[PlatformOut]:
         current = service.in_force(p.standards, today)
         out.append(
             PlatformOut(
-                code=p.code, name=p.name, kind=p.kind, sector=p.sector, regulator=p.regulator,
+                code=p.code,
+                name=p.name,
+                kind=p.kind,
+                sector=p.sector,
+                regulator=p.regulator,
                 current_version=current.version if current else None,
                 versions=[summary(s) for s in _ordered(p.standards)],
             )
@@ -47,13 +51,17 @@ def get_standard(
     return standard_out(p, standard)
 
 
-@router.get("/standards/{platform}/versions", response_model=list[StandardSummary], summary="评估标准的全部版本")
+@router.get(
+    "/standards/{platform}/versions", response_model=list[StandardSummary], summary="评估标准的全部版本"
+)
 def list_versions(session: SessionDep, platform: str) -> list[StandardSummary]:
     p = service.get_platform(session, platform)
     return [summary(s) for s in _ordered(p.standards)]
 
 
-@router.get("/standards/{platform}/versions/{version}", response_model=StandardOut, summary="某一版本的评估标准")
+@router.get(
+    "/standards/{platform}/versions/{version}", response_model=StandardOut, summary="某一版本的评估标准"
+)
 def get_version(session: SessionDep, platform: str, version: str) -> StandardOut:
     p = service.get_platform(session, platform)
     for s in p.standards:
@@ -68,4 +76,6 @@ def data_list() -> dict[str, Any]:
 
 
 def _ordered(standards: list[Standard]) -> list[Standard]:
-    return sorted((s for s in standards if s.published), key=lambda s: (s.effective_from or date.max, s.version))
+    return sorted(
+        (s for s in standards if s.published), key=lambda s: (s.effective_from or date.max, s.version)
+    )

@@ -54,7 +54,11 @@ class StandardOut(StandardSummary):
 
 def summary(s: Standard) -> StandardSummary:
     return StandardSummary(
-        version=s.version, title=s.title, status=s.status, filed_on=s.filed_on, filed_with=s.filed_with,
+        version=s.version,
+        title=s.title,
+        status=s.status,
+        filed_on=s.filed_on,
+        filed_with=s.filed_with,
         effective_from=s.effective_from,
     )
 

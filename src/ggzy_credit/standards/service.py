@@ -162,7 +162,9 @@ class StandardResolver:
         entry = None
         if platform is not None:
             entry = _PlatformVersions(platform)
-            versions = self._session.scalars(select(Standard).where(Standard.platform_id == platform.id)).all()
+            versions = self._session.scalars(
+                select(Standard).where(Standard.platform_id == platform.id)
+            ).all()
             # One version per start date: the one in_force() would choose on that date.
             starts = sorted({s.effective_from for s in versions if s.status == "filed" and s.effective_from})
             for start in starts:

@@ -12,7 +12,13 @@ from ggzy_credit.records.queries import subject_records
 from ggzy_credit.records.schemas import RecordPage
 from ggzy_credit.subjects import service
 from ggzy_credit.subjects.kinds import SubjectKind
-from ggzy_credit.subjects.schemas import LegalPersonIn, NaturalPersonIn, SubjectOut, SubjectPage, SubjectUpdate
+from ggzy_credit.subjects.schemas import (
+    LegalPersonIn,
+    NaturalPersonIn,
+    SubjectOut,
+    SubjectPage,
+    SubjectUpdate,
+)
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
 
 router = APIRouter(prefix="/subjects", tags=["经营主体 subjects"])
@@ -51,18 +57,27 @@ def search_subjects(
     return SubjectPage(total=total, items=[service.to_out(s) for s in rows])
 
 
-@router.get("/{subject_id}", response_model=SubjectOut, dependencies=[Depends(readers)], summary="经营主体详情")
+@router.get(
+    "/{subject_id}", response_model=SubjectOut, dependencies=[Depends(readers)], summary="经营主体详情"
+)
 def get_subject(session: SessionDep, subject_id: int) -> SubjectOut:
     return service.to_out(service.get_subject(session, subject_id))
 
 
-@router.patch("/{subject_id}", response_model=SubjectOut, dependencies=[Depends(writers)], summary="更新经营主体")
-def update_subject(session: SessionDep, cipher: CipherDep, subject_id: int, data: SubjectUpdate) -> SubjectOut:
+@router.patch(
+    "/{subject_id}", response_model=SubjectOut, dependencies=[Depends(writers)], summary="更新经营主体"
+)
+def update_subject(
+    session: SessionDep, cipher: CipherDep, subject_id: int, data: SubjectUpdate
+) -> SubjectOut:
     return service.to_out(service.update_subject(session, cipher, subject_id, data))
 
 
 @router.get(
-    "/{subject_id}/records", response_model=RecordPage, dependencies=[Depends(readers)], summary="经营主体的信用记录"
+    "/{subject_id}/records",
+    response_model=RecordPage,
+    dependencies=[Depends(readers)],
+    summary="经营主体的信用记录",
 )
 def list_subject_records(
     session: SessionDep,

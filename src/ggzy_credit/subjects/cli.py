@@ -45,15 +45,37 @@ def add(
 ) -> None:
     """Register a legal person (--uscc) or a natural person (--id-number)."""
     if (uscc is None) == (id_number is None):
-        err_console.print("[red]错误：[/red]uscc / id_number: 法人提供 --uscc，自然人提供 --id-number，二者择一")
+        err_console.print(
+            "[red]错误：[/red]uscc / id_number: 法人提供 --uscc，自然人提供 --id-number，二者择一"
+        )
         raise typer.Exit(2)
     if uscc is not None:
-        data = _parse(LegalPersonIn, {"type": "legal", "name": name, "uscc": uscc, "address": address, "kinds": kind,
-                                      "legal_representative": legal_representative,
-                                      "contact_person": contact_person, "contact_phone": phone})
+        data = _parse(
+            LegalPersonIn,
+            {
+                "type": "legal",
+                "name": name,
+                "uscc": uscc,
+                "address": address,
+                "kinds": kind,
+                "legal_representative": legal_representative,
+                "contact_person": contact_person,
+                "contact_phone": phone,
+            },
+        )
     else:
-        data = _parse(NaturalPersonIn, {"type": "natural", "name": name, "id_number": id_number, "address": address,
-                                        "phone": phone, "kinds": kind, "intermediary_id": intermediary_id})
+        data = _parse(
+            NaturalPersonIn,
+            {
+                "type": "natural",
+                "name": name,
+                "id_number": id_number,
+                "address": address,
+                "phone": phone,
+                "kinds": kind,
+                "intermediary_id": intermediary_id,
+            },
+        )
     ctx = open_context()
     with ctx.transaction() as session:
         subject = service.to_out(service.create_subject(session, ctx.cipher, data))
@@ -72,10 +94,14 @@ def update(
     ctx = open_context()
     with ctx.transaction() as session:
         subject = service.get_subject(session, subject_id)
-        changes: dict[str, object] = {k: v for k, v in {"name": name, "address": address, "kinds": kind}.items() if v}
+        changes: dict[str, object] = {
+            k: v for k, v in {"name": name, "address": address, "kinds": kind}.items() if v
+        }
         if phone:
             changes["contact_phone" if subject.type == "legal" else "phone"] = phone
-        out = service.to_out(service.update_subject(session, ctx.cipher, subject_id, _parse(SubjectUpdate, changes)))
+        out = service.to_out(
+            service.update_subject(session, ctx.cipher, subject_id, _parse(SubjectUpdate, changes))
+        )
     _show(out)
 
 
@@ -89,11 +115,18 @@ def search(
 ) -> None:
     ctx = open_context()
     with ctx.transaction() as session:
-        total, rows = service.search_subjects(session, ctx.cipher, q=q, uscc=uscc, id_number=id_number, limit=limit)
+        total, rows = service.search_subjects(
+            session, ctx.cipher, q=q, uscc=uscc, id_number=id_number, limit=limit
+        )
         table = Table("id", "类型", "名称", "类别", "统一社会信用代码/身份证", title=f"共 {total} 个经营主体")
         for s in rows:
-            table.add_row(str(s.id), "法人" if s.type == "legal" else "自然人", s.name, ",".join(s.kind_names),
-                          s.uscc or s.id_number_masked or "")
+            table.add_row(
+                str(s.id),
+                "法人" if s.type == "legal" else "自然人",
+                s.name,
+                ",".join(s.kind_names),
+                s.uscc or s.id_number_masked or "",
+            )
     console.print(table)
 
 

@@ -164,7 +164,9 @@ def _check_kinds(subject_type: SubjectType, kinds: Sequence[SubjectKind]) -> lis
     return sorted(set(kinds))
 
 
-def _check_intermediary(session: Session, kinds: Sequence[SubjectKind], intermediary_id: int | None) -> int | None:
+def _check_intermediary(
+    session: Session, kinds: Sequence[SubjectKind], intermediary_id: int | None
+) -> int | None:
     if SubjectKind.PRACTITIONER not in kinds:
         if intermediary_id is not None:
             raise InvalidInput.field("intermediary_id", "只有从业人员可以关联中介机构")
@@ -173,7 +175,8 @@ def _check_intermediary(session: Session, kinds: Sequence[SubjectKind], intermed
         raise InvalidInput.field("intermediary_id", "从业人员必须关联所属中介机构")
     found = session.scalar(
         select(SubjectKindRow.subject_id).where(
-            SubjectKindRow.subject_id == intermediary_id, SubjectKindRow.kind == SubjectKind.INTERMEDIARY.value
+            SubjectKindRow.subject_id == intermediary_id,
+            SubjectKindRow.kind == SubjectKind.INTERMEDIARY.value,
         )
     )
     if found is None:
