@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GGZY_VAR_DIR ?= var
 
-.PHONY: run test test-sqlite lint bench install clean
+.PHONY: run test test-sqlite lint bench install clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,18 @@ run: install
 	$(BIN)/ggzy-credit demo
 	$(BIN)/ggzy-credit serve
 
+# The browser tests (tests/browser) drive Debian's Chromium; install it (and a CJK font) when missing.
+# Playwright never downloads a browser here.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y chromium fonts-wqy-microhei)
+
 # Every test, on SQLite and on PostgreSQL (GGZY_TEST_PG_URL; with CI set, PostgreSQL must be reachable).
-test: install
+test: install chromium
 	$(BIN)/pytest -n 2 -q
 
-test-sqlite: install
+test-sqlite: install chromium
 	$(BIN)/pytest -q --db sqlite
 
 lint: install

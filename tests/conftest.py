@@ -8,6 +8,11 @@ own schema. When ``CI`` is set and PostgreSQL is unreachable the run fails inste
 from __future__ import annotations
 
 import os
+
+# Cheap password hashes for the test suite (production keeps argon2id's RFC 9106 default cost).
+os.environ.setdefault("GGZY_ARGON2_TIME_COST", "1")
+os.environ.setdefault("GGZY_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("GGZY_ARGON2_PARALLELISM", "1")
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -25,6 +30,7 @@ from ggzy_credit.config import Settings
 from ggzy_credit.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ggzy_credit.db.migrate import upgrade
 from ggzy_credit.db.models import metadata
+from ggzy_credit.ledger.keys import ensure_signing_key
 from ggzy_credit.pii.keys import pii_cipher
 from ggzy_credit.standards.service import load_defaults
 
@@ -119,6 +125,7 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     settings = Settings(var_dir=tmp_path / "var", database_url=url)
     assert settings.secrets_dir is not None
     pii_cipher(settings.secrets_dir, create=True)
+    ensure_signing_key(settings.secrets_dir)
     yield TestDb(backend, url, engine, make_sessionmaker(engine), settings)
     engine.dispose()
 
@@ -158,10 +165,44 @@ def tokens(db: TestDb) -> dict[Role, str]:
 
 @pytest.fixture
 def auth(tokens: dict[Role, str]):  # type: ignore[no-untyped-def]
-    def headers(role: Role | str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens[Role(role)]}"}
+    """Bearer headers for a role; regulators also state a purpose (X-Purpose) unless ``purpose=None``."""
+
+    def headers(role: Role | str, *, purpose: str | None = "测试查询") -> dict[str, str]:
+        out = {"Authorization": f"Bearer {tokens[Role(role)]}"}
+        if Role(role) is Role.REGULATOR and purpose:
+            out["X-Purpose"] = quote(purpose)
+        return out
 
     return headers
+
+
+ACCOUNT_PASSWORD = "Ggzy-test-2026!"
+
+
+@pytest.fixture
+def account(db: TestDb):  # type: ignore[no-untyped-def]
+    """A user account with a personal token: ``account(7, 9)`` → bearer headers of a market-entity
+    account acting for subjects 7 and 9; ``account(role="reviewer")`` for other roles."""
+    from ggzy_credit.auth.accounts import create_user
+
+    serial = iter(range(1, 10_000))
+
+    def make(*subject_ids: int, role: Role | str = Role.SUBJECT, organisation: str | None = None,
+             platforms: list[str] | None = None, purpose: str | None = "测试查询") -> dict[str, str]:
+        role = Role(role)
+        name = f"{role.value}-{next(serial)}"
+        if organisation is None and role in (Role.REGULATOR, Role.BANK):
+            organisation = "测试单位"
+        with db.session() as session:
+            user = create_user(session, username=name, password=ACCOUNT_PASSWORD, role=role, display_name=name,
+                               organisation=organisation, subject_ids=subject_ids, platforms=platforms)
+            _, secret = create_token(session, role, name, user_id=user.id)
+        out = {"Authorization": f"Bearer {secret}"}
+        if role is Role.REGULATOR and purpose:
+            out["X-Purpose"] = quote(purpose)
+        return out
+
+    return make
 
 
 @pytest.fixture

@@ -20,6 +20,10 @@ class DomainError(Exception):
     def body(self) -> dict[str, Any]:
         return {"detail": self.message, "code": self.code}
 
+    def headers(self) -> dict[str, str] | None:
+        """Extra HTTP response headers (``WWW-Authenticate``, ``Retry-After``)."""
+        return None
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -87,3 +91,23 @@ class Forbidden(DomainError):
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
+
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class RateLimited(DomainError):
+    """429: too many requests (or failed logins) from one source; retry after ``retry_after`` seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "code": self.code, "retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}

@@ -16,3 +16,11 @@ class Role(StrEnum):
 
 STAFF = frozenset({Role.ADMIN, Role.RECORDER, Role.REVIEWER})
 ALL_ROLES = frozenset(Role)
+ROLE_LABELS = {
+    Role.ADMIN: "交易中心管理员",
+    Role.RECORDER: "信用信息记录员",
+    Role.REVIEWER: "复核员",
+    Role.REGULATOR: "监管部门",
+    Role.SUBJECT: "经营主体",
+    Role.BANK: "金融机构",
+}

@@ -39,7 +39,7 @@ class LedgerNode(Base):
     """Hash of the perfect subtree over leaves ``[idx·2^level, (idx+1)·2^level)``, level ≥ 1."""
 
     __tablename__ = "ledger_nodes"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
+from ggzy_credit.audit import trail
 from ggzy_credit.auth.roles import ALL_ROLES, Role
 from ggzy_credit.auth.tokens import Caller
 from ggzy_credit.errors import InvalidInput
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.keys import signing_key
 from ggzy_credit.records import evidence as evidence_store
 from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.queries import get_record
@@ -20,6 +23,8 @@ router = APIRouter(tags=["信用记录 records"])
 
 writers = allow(Role.ADMIN, Role.RECORDER)
 readers = allow(*ALL_ROLES)
+# Evidence files: a market-entity account sees only those of its own subjects' records.
+evidence_readers = allow(*ALL_ROLES, own=Role.SUBJECT)
 
 
 @router.post(
@@ -35,11 +40,14 @@ readers = allow(*ALL_ROLES)
 def create_record(
     session: SessionDep,
     cipher: CipherDep,
+    settings: SettingsDep,
     data: RecordIn,
     response: Response,
     caller: Annotated[Caller, Depends(writers)],
 ) -> RecordOut:
     [outcome] = ingest(session, cipher, [data], caller.label, loc_prefix=("body",), with_index=False)
+    trail.note(session, record_ids=[outcome.id])
+    ledger.sign_if_grown(session, signing_key(settings.secrets_dir))  # type: ignore[arg-type]
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
     return get_record(session, outcome.id)
@@ -67,6 +75,8 @@ def create_batch(
             "records", f"每批至多 {settings.batch_max_records} 条，本批 {len(data.records)} 条", "too_long"
         )
     outcomes = ingest(session, cipher, data.records, caller.label)
+    trail.note(session, record_ids=[o.id for o in outcomes])
+    ledger.sign_if_grown(session, signing_key(settings.secrets_dir))  # type: ignore[arg-type]
     created = sum(o.created for o in outcomes)
     return BatchOut(
         created=created,
@@ -117,7 +127,7 @@ async def upload_evidence(
 @router.get(
     "/records/{record_id}/evidence",
     response_model=list[EvidenceOut],
-    dependencies=[Depends(readers)],
+    dependencies=[Depends(evidence_readers)],
     summary="记录的证据材料",
 )
 def list_evidence(session: SessionDep, record_id: int) -> list[EvidenceOut]:
@@ -129,7 +139,10 @@ def list_evidence(session: SessionDep, record_id: int) -> list[EvidenceOut]:
 
 
 @router.get(
-    "/evidence/{sha256}", dependencies=[Depends(readers)], summary="下载证据文件", response_class=FileResponse
+    "/evidence/{sha256}",
+    dependencies=[Depends(evidence_readers)],
+    summary="下载证据文件",
+    response_class=FileResponse,
 )
 def download_evidence(session: SessionDep, settings: SettingsDep, sha256: str) -> FileResponse:
     row = evidence_store.find(session, sha256)

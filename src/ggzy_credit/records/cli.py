@@ -10,6 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ggzy_credit.cli.context import console, err_console, fail, open_context
 from ggzy_credit.errors import Conflict, InvalidInput
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.keys import signing_key
 from ggzy_credit.records.files import Row, detect_format, read_rows, write_rejects
 from ggzy_credit.records.ingest import ingest
 
@@ -60,6 +62,7 @@ def import_file(
             if len(bad) > 200:
                 err_console.print(f"……另有 {len(bad) - 200} 行错误")
             raise fail(f"{len(bad)} 行有错误，未导入任何记录（可用 --skip-invalid 跳过错误行）", 2)
+        ledger.sign_if_grown(session, signing_key(ctx.settings.secrets_dir))  # type: ignore[arg-type]
         session.commit()
     console.print(f"导入完成：新增 {created} 条，已存在 {existing} 条，跳过错误行 {len(bad)} 条")
     if bad:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
 from ggzy_credit.errors import InvalidInput, NotFound
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.sources import EVIDENCE, EVIDENCE_ATTACHED
 from ggzy_credit.records.models import CreditRecord, Evidence
 
 _ZIP_TYPES = {
@@ -92,6 +94,7 @@ def attach(
     )
     session.add(evidence)
     session.flush()
+    ledger.log_rows(session, EVIDENCE_ATTACHED, EVIDENCE, [evidence.id])
     return evidence
 
 

@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
 from ggzy_credit.errors import Conflict, FieldProblem, InvalidInput
+from ggzy_credit.exchange import outbox
 from ggzy_credit.identifiers import valid_id_number, valid_uscc
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.sources import RECORD_CREATED, RECORDS
 from ggzy_credit.pii.cipher import PiiCipher
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.records.schemas import RecordIn
@@ -176,6 +179,15 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
         session.execute(insert(CreditRecord), [p.row for p in fresh])
         ids = {(pid, ext): rid for (pid, ext), (rid, *_rest) in _existing(
             session, {(p.row["platform_id"], p.row["external_id"]) for p in fresh}).items()}
+        # One ledger leaf per new record, in this transaction (a rollback leaves no leaf).
+        ledger.log_rows(session, RECORD_CREATED, RECORDS, sorted(ids.values()))
+        # Each subject is told of its new records (in-app notice + outbox row), set-based.
+        from ggzy_credit.workflows.notifications import notify_new_records
+
+        notify_new_records(session, sorted(ids.values()))
+        # record.created webhooks, queued in this transaction too (exchange outbox).
+        outbox.records_created(session, [p.row | {"id": ids[(p.row["platform_id"], p.row["external_id"])]}
+                                         for p in fresh])
     inserted = {id(p) for p in fresh}
     for p in prepared:
         key = (p.row["platform_id"], p.row["external_id"])

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from ggzy_credit import clock
 from ggzy_credit.errors import NotFound
 from ggzy_credit.standards import schema, service
 from ggzy_credit.standards.models import Standard
 from ggzy_credit.standards.schemas import PlatformOut, StandardOut, StandardSummary, standard_out, summary
-from ggzy_credit.web.deps import SessionDep
+from ggzy_credit.web.deps import SessionDep, public
 
-router = APIRouter(tags=["平台与评估标准 standards"])
+router = APIRouter(tags=["平台与评估标准 standards"], dependencies=[Depends(public())])
 
 
 @router.get("/platforms", response_model=list[PlatformOut], summary="交易平台及现行评估标准")

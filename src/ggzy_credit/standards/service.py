@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ggzy_credit.errors import NotFound
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.sources import STANDARD_DRAFTED, STANDARD_FILED, STANDARDS
 from ggzy_credit.standards import schema
 from ggzy_credit.standards.models import Platform, Standard, StandardItem
 
@@ -94,6 +96,9 @@ def _add_version(session: Session, platform: Platform, v: schema.StandardVersion
         )
         for item in v.items
     )
+    session.flush()
+    kind = STANDARD_FILED if standard.status == "filed" else STANDARD_DRAFTED
+    ledger.log_rows(session, kind, STANDARDS, [standard.id])
     return standard
 
 

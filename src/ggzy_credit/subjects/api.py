@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from pydantic import Field
 
+from ggzy_credit.audit import trail
 from ggzy_credit.auth.roles import ALL_ROLES, Role
 from ggzy_credit.records.queries import subject_records
 from ggzy_credit.records.schemas import RecordPage
@@ -37,7 +38,9 @@ SubjectIn = Annotated[LegalPersonIn | NaturalPersonIn, Field(discriminator="type
     responses={409: {"description": "已登记（existing_id 给出已有主体）"}, 422: {"description": "字段错误"}},
 )
 def create_subject(session: SessionDep, cipher: CipherDep, data: Annotated[SubjectIn, Body()]) -> SubjectOut:
-    return service.to_out(service.create_subject(session, cipher, data))
+    subject = service.create_subject(session, cipher, data)
+    trail.note(session, subject_ids=[subject.id])
+    return service.to_out(subject)
 
 
 @router.get("", response_model=SubjectPage, dependencies=[Depends(readers)], summary="检索经营主体")
@@ -80,6 +83,7 @@ def update_subject(
     summary="经营主体的信用记录",
 )
 def list_subject_records(
+    request: Request,
     session: SessionDep,
     subject_id: int,
     response: Response,
@@ -88,5 +92,10 @@ def list_subject_records(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RecordPage:
     service.get_subject(session, subject_id)
-    total, items = subject_records(session, subject_id, platform=platform, limit=limit, offset=offset)
+    caller = request.state.caller
+    # Other market entities see only published records (Shanghai art. 16); scoped accounts their platforms.
+    total, items = subject_records(
+        session, subject_id, platform=platform, limit=limit, offset=offset, platforms=caller.platforms,
+        published_only=caller.role is Role.SUBJECT and not caller.acts_for(subject_id),
+    )
     return RecordPage(total=total, items=items)

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from ggzy_credit import clock
 from ggzy_credit.errors import Conflict, InvalidInput, NotFound
 from ggzy_credit.identifiers import valid_id_number, valid_uscc
+from ggzy_credit.ledger import service as ledger
+from ggzy_credit.ledger.sources import SUBJECT_CREATED, SUBJECT_UPDATED, SUBJECTS
 from ggzy_credit.pii.cipher import PiiCipher, mask_id_number, mask_phone
 from ggzy_credit.subjects.kinds import ALLOWED_KINDS, SubjectKind, SubjectType
 from ggzy_credit.subjects.models import Subject, SubjectKindRow
@@ -51,6 +53,7 @@ def create_subject(session: Session, cipher: PiiCipher, data: LegalPersonIn | Na
     subject.kinds = [SubjectKindRow(kind=k.value) for k in kinds]
     session.add(subject)
     session.flush()
+    ledger.log_rows(session, SUBJECT_CREATED, SUBJECTS, [subject.id])
     return subject
 
 
@@ -79,6 +82,7 @@ def update_subject(session: Session, cipher: PiiCipher, subject_id: int, data: S
         subject.intermediary_id = _check_intermediary(session, current, wanted)
     subject.updated_at = clock.now()
     session.flush()
+    ledger.log_rows(session, SUBJECT_UPDATED, SUBJECTS, [subject.id])
     return subject
 
 

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from sqlalchemy import Engine, text
 
 from ggzy_credit import __version__
+from ggzy_credit.approvals.api import router as approvals_router
+from ggzy_credit.approvals.api import subject_router as approvals_subject_router
+from ggzy_credit.audit.api import router as audit_router
+from ggzy_credit.auth import api as access
 from ggzy_credit.config import Settings, get_settings
 from ggzy_credit.db.engine import make_engine, make_sessionmaker
+from ggzy_credit.exchange.api import router as exchange_router
+from ggzy_credit.exchange.webhooks_api import router as webhooks_router
+from ggzy_credit.ledger.api import router as ledger_router
+from ggzy_credit.monitoring.api import router as monitoring_router
 from ggzy_credit.pii.keys import pii_cipher
+from ggzy_credit.portal import router as portal_router
 from ggzy_credit.records.api import router as records_router
+from ggzy_credit.scoring.api import router as scoring_router
 from ggzy_credit.standards.api import router as standards_router
 from ggzy_credit.subjects.api import router as subjects_router
-from ggzy_credit.web import errors
+from ggzy_credit.web import errors, security
+from ggzy_credit.web.deps import public
+from ggzy_credit.workflows.api import router as workflows_router
 
 DESCRIPTION = """
 公共资源交易信用信息平台 API：经营主体登记、评估标准与数据清单公开、市场信用信息当日记录。
@@ -32,32 +43,37 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = make_sessionmaker(engine)
     assert settings.secrets_dir is not None
     app.state.cipher = pii_cipher(settings.secrets_dir)
+    app.state.limiter = access.limiter(settings)
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(standards_router)
     api.include_router(subjects_router)
     api.include_router(records_router)
+    api.include_router(scoring_router)
+    api.include_router(exchange_router)
+    api.include_router(webhooks_router)
+    api.include_router(monitoring_router)
+    api.include_router(ledger_router)
+    api.include_router(access.auth_router)
+    api.include_router(access.admin_router)
+    api.include_router(approvals_router)
+    api.include_router(approvals_subject_router)
+    api.include_router(audit_router)
+    api.include_router(workflows_router)
     app.include_router(api)
+    app.include_router(portal_router)  # the web portal (HTML pages and /assets); / is its home
 
-    @app.get("/healthz", tags=["运维 ops"], summary="健康检查")
+    @app.get("/healthz", tags=["运维 ops"], summary="健康检查", dependencies=[Depends(public(rate=None))])
     def healthz() -> dict[str, str]:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        security.apply(response.headers, request.url.path, hsts=settings.hsts)
         return response
 
     return app

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
-from ggzy_credit.auth.tokens import Caller, authenticate
 from ggzy_credit.config import Settings
 from ggzy_credit.db.engine import unit_of_work
-from ggzy_credit.errors import Forbidden, Unauthenticated
 from ggzy_credit.pii.cipher import PiiCipher
-
-_bearer = HTTPBearer(auto_error=False, description="`ggzy-credit token create` 生成的令牌")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -33,26 +29,32 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit (and write the audit trail) before the response leaves, so a failed commit
+# is an error response, never a success the database forgot.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 CipherDep = Annotated[PiiCipher, Depends(get_cipher)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def allow(*roles: Role) -> Callable[..., Caller]:
-    """A dependency admitting callers with one of ``roles`` (401 without a valid token, 403 otherwise)."""
-    allowed = frozenset(roles)
+def allow(
+    *roles: Role, own: Role | Iterable[Role] = (), nonpublic: bool = True, rate: str | None = None
+) -> Callable[..., Caller]:
+    """Declare and enforce a route's policy: callers with one of ``roles`` (401 if not signed in, else 403).
 
-    def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Caller:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-        with unit_of_work(request.app.state.sessions) as session:
-            caller = authenticate(session, credentials.credentials)
-        if caller.role not in allowed:
-            raise Forbidden("当前角色无权执行此操作")
-        request.state.caller = caller
-        return caller
+    ``own``: roles admitted only for the subjects they act for (``own=Role.SUBJECT``). ``nonpublic``
+    (default): reads are audited and regulators must state a purpose; pass ``nonpublic=False`` for
+    routes serving published data. See ``ggzy_credit.auth.policy`` and ``docs/access.md``.
+    """
+    from ggzy_credit.auth.guard import guard
+    from ggzy_credit.auth.policy import Policy
 
-    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
-    return dependency
+    return guard(Policy.of(roles, own=own, nonpublic=nonpublic, rate=rate))
+
+
+def public(rate: str | None = "public", audit: bool = True) -> Callable[..., None]:
+    """Declare a route public (no login). ``rate`` names its per-IP rate bucket (None: unlimited);
+    unsafe calls are audited as anonymous writes unless ``audit=False`` (routes that log themselves)."""
+    from ggzy_credit.auth.guard import guard
+    from ggzy_credit.auth.policy import Policy
+
+    return guard(Policy.public_route(rate, audit))

@@ -1,0 +1,1 @@
+"""Data exchange (数据交换): external imports, bid metadata, webhooks/outbox, public export."""

@@ -1,0 +1,206 @@
+"""Scores of one subject: on a date, as a daily series, and eligibility at bid time.
+
+Answers are computed from the subject's records and events with the pure rule on every request, so
+they are exact for any date whether or not that day's evaluation run happened, and a revocation or
+correction shows at once (docs/fragments/scoring-engine.md, "Queries read records"). One subject has
+few records: one query for its records, one for their events, one for the standards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ggzy_credit import clock
+from ggzy_credit.errors import FieldProblem, InvalidInput, NotFound
+from ggzy_credit.identifiers import valid_id_number, valid_uscc
+from ggzy_credit.pii.cipher import PiiCipher
+from ggzy_credit.records.events import REMOVING, EventKind, events_for
+from ggzy_credit.records.models import CreditRecord
+from ggzy_credit.scoring.labels import Band, Measure, band_for, measures_for
+from ggzy_credit.scoring.rule import Deduction, Evaluation, evaluate, score_series
+from ggzy_credit.standards.models import Platform, Standard, StandardItem
+from ggzy_credit.standards.service import in_force
+from ggzy_credit.subjects.models import Subject
+from ggzy_credit.subjects.service import ID_COLUMN
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    id: int
+    item_code: str
+    item_name: str
+    points: int
+    deducted_on: date
+
+
+@dataclass
+class SubjectCredit:
+    """Everything needed to score one subject: its records per platform and every standard."""
+
+    subject: Subject
+    platforms: dict[int, Platform]
+    standards: dict[int, list[Standard]]
+    records: dict[int, dict[int, RecordInfo]] = field(default_factory=dict)
+    deductions: dict[int, list[Deduction]] = field(default_factory=dict)
+
+    def platforms_with_records(self, until: date) -> list[Platform]:
+        """Platforms where the subject has a record dated on or before ``until``; all when none."""
+        ids = [
+            pid for pid, recs in self.records.items() if any(r.deducted_on <= until for r in recs.values())
+        ]
+        chosen = [self.platforms[pid] for pid in sorted(ids)]
+        return chosen or sorted(self.platforms.values(), key=lambda p: (p.kind, p.id))
+
+    def standard_on(self, platform_id: int, day: date) -> Standard | None:
+        return in_force(self.standards.get(platform_id, []), day)
+
+
+@dataclass
+class PlatformScore:
+    platform: Platform
+    as_of: date
+    evaluation: Evaluation
+    standard: Standard | None
+    band: Band | None
+    counted: list[RecordInfo]
+    has_records: bool
+
+    @property
+    def measures(self) -> list[Measure]:
+        if self.standard is None or self.band is None:
+            return []
+        return measures_for(self.standard.rules, self.band.label)
+
+
+def load(session: Session, subject_id: int) -> SubjectCredit:
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound(f"经营主体 {subject_id} 不存在")
+    platforms = {p.id: p for p in session.scalars(select(Platform))}
+    standards: dict[int, list[Standard]] = {}
+    for s in session.scalars(select(Standard)):
+        standards.setdefault(s.platform_id, []).append(s)
+    credit = SubjectCredit(subject, platforms, standards)
+    rows = session.execute(
+        select(
+            CreditRecord.id,
+            CreditRecord.platform_id,
+            CreditRecord.item_code,
+            StandardItem.name,
+            CreditRecord.points,
+            CreditRecord.deducted_on,
+        )
+        .join(StandardItem, StandardItem.id == CreditRecord.item_id)
+        .where(CreditRecord.subject_id == subject_id)
+    ).all()
+    removed: set[int] = set()
+    until: dict[int, date] = {}
+    for event in events_for(session, [r[0] for r in rows]):
+        if event.kind in REMOVING:
+            removed.add(event.record_id)
+        elif event.kind == EventKind.REPAIRED and event.stops_counting:
+            until[event.record_id] = min(event.effective_on, until.get(event.record_id, event.effective_on))
+    for rid, pid, code, name, points, on in rows:
+        credit.records.setdefault(pid, {})[rid] = RecordInfo(rid, code, name, points, on)
+        credit.deductions.setdefault(pid, []).append(
+            Deduction(rid, on, points, counts=rid not in removed, until=until.get(rid))
+        )
+    return credit
+
+
+def score_on(credit: SubjectCredit, platform: Platform, as_of: date) -> PlatformScore:
+    evaluation = evaluate(credit.deductions.get(platform.id, []), as_of)
+    standard = credit.standard_on(platform.id, as_of)
+    band = band_for(standard.rules, evaluation.score) if standard else None
+    records = credit.records.get(platform.id, {})
+    return PlatformScore(
+        platform=platform,
+        as_of=as_of,
+        evaluation=evaluation,
+        standard=standard,
+        band=band,
+        counted=[records[d.record_id] for d in evaluation.counted],
+        has_records=any(r.deducted_on <= as_of for r in records.values()),
+    )
+
+
+def subject_scores(session: Session, subject_id: int, as_of: date | None = None) -> list[PlatformScore]:
+    """The score on ``as_of`` on each platform where the subject has records (every platform if none)."""
+    as_of = not_future(as_of, "as_of")
+    credit = load(session, subject_id)
+    return [score_on(credit, p, as_of) for p in credit.platforms_with_records(as_of)]
+
+
+@dataclass(frozen=True)
+class DayScore:
+    day: date
+    score: int
+    label: str | None
+    cycle_end: date | None
+
+
+def subject_history(
+    session: Session, subject_id: int, start: date, end: date, platform: str | None = None
+) -> list[tuple[Platform, list[DayScore]]]:
+    """The daily series from ``start`` to ``end`` per platform (one platform, or as for ``scores``)."""
+    credit = load(session, subject_id)
+    if platform is not None:
+        chosen = [platform_by_code(list(credit.platforms.values()), platform)]
+    else:
+        chosen = credit.platforms_with_records(end)
+    out = []
+    for p in chosen:
+        days = []
+        for day, score, cycle_end in score_series(credit.deductions.get(p.id, []), start, end):
+            standard = credit.standard_on(p.id, day)
+            band = band_for(standard.rules, score) if standard else None
+            days.append(DayScore(day, score, band.label if band else None, cycle_end))
+        out.append((p, days))
+    return out
+
+
+def find_subject(session: Session, cipher: PiiCipher, reference: str) -> Subject:
+    """A subject by id, unified social credit code, or resident ID number (through its blind index)."""
+    ref = reference.strip()
+    subject: Subject | None = None
+    if ref.isdigit() and len(ref) < 18:
+        subject = session.get(Subject, int(ref))
+    else:
+        try:
+            subject = session.scalar(select(Subject).where(Subject.uscc == valid_uscc(ref, "subject")))
+        except InvalidInput:
+            try:
+                index = cipher.blind_index(valid_id_number(ref, "subject"), ID_COLUMN)
+            except InvalidInput:
+                raise InvalidInput(
+                    FieldProblem(
+                        ("query", "subject"),
+                        "应为经营主体 ID、统一社会信用代码或居民身份证号码",
+                        "subject_reference",
+                    )
+                ) from None
+            subject = session.scalar(select(Subject).where(Subject.id_number_index == index))
+    if subject is None:
+        raise NotFound("未找到该经营主体")
+    return subject
+
+
+def not_future(day: date | None, name: str) -> date:
+    today = clock.today()
+    if day is None:
+        return today
+    if day > today:
+        raise InvalidInput(FieldProblem(("query", name), f"日期 {day} 晚于当日 {today}", "future_date"))
+    return day
+
+
+def platform_by_code(platforms: Sequence[Platform], code: str) -> Platform:
+    for p in platforms:
+        if p.code == code:
+            return p
+    raise InvalidInput(FieldProblem(("query", "platform"), f"平台代码 {code} 不存在", "unknown_code"))

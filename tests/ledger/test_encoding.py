@@ -1,0 +1,117 @@
+"""Leaf data is RFC 8785 canonical JSON however it is produced: the reference encoder, the fast
+paths verify uses, and the database's own rendering (SQLite ``json_object``, PostgreSQL ``to_json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from ggzy_credit import clock
+from ggzy_credit.ledger import sqljson
+from ggzy_credit.ledger.canonical import MAX_SAFE_INTEGER, canonical_json
+from ggzy_credit.ledger.encoding import event, event_bytes, event_bytes_reference, event_bytes_unchecked
+from ggzy_credit.ledger.models import LedgerLeaf
+from ggzy_credit.ledger.registry import IdFilter
+from ggzy_credit.ledger.sources import encode_record, load_records, record_sql
+from ggzy_credit.records.ingest import ingest
+from ggzy_credit.records.models import CreditRecord
+from ggzy_credit.records.schemas import RecordIn
+
+text_ = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+scalars = st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | text_
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text_, inner, max_size=4),
+    max_leaves=12,
+)
+NASTY = [
+    '引号"与反斜杠\\',
+    "控制\x01\x08\t\n\x0b\x0c\r\x1f字符",
+    "\x7f é 中 😀 \u2028 \ufeff",
+    "",
+    "/</script>",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    kind=text_,
+    entity=text_,
+    entity_id=st.integers(0, MAX_SAFE_INTEGER),
+    payload=st.dictionaries(text_, values),
+)
+def test_every_encoder_agrees_with_the_reference(kind, entity, entity_id, payload):  # type: ignore[no-untyped-def]
+    reference = canonical_json(event(kind, entity, entity_id, payload))
+    assert event_bytes(kind, entity, entity_id, payload) == reference
+    assert event_bytes_reference(kind, entity, entity_id, payload) == reference
+    if all(k.isascii() for k in _keys(payload)):  # the unchecked path's precondition
+        assert event_bytes_unchecked(kind, entity, entity_id, payload) == reference
+
+
+def _keys(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in _keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []
+
+
+def test_the_strict_encoder_refuses_what_jcs_forbids() -> None:
+    for bad in ({"x": 1.5}, {"x": 2**53}, {"x": "\ud800"}, {"x": datetime(2026, 1, 1)}):
+        with pytest.raises((TypeError, ValueError)):
+            event_bytes("k", "e", 1, bad)
+        assert event_bytes_reference("k", "e", 1, bad) is None
+
+
+@pytest.fixture
+def nasty_records(db, cipher, make_subject, item_for):  # type: ignore[no-untyped-def]
+    code, _ = item_for("medical")
+    subject = make_subject("responder")
+    day = clock.today() - timedelta(days=1)
+    records = [
+        RecordIn(
+            platform="medical",
+            external_id=f"N-{i}",
+            subject_id=subject,
+            item_code=code,
+            occurred_on=day,
+            deducted_on=day,
+            project_name=s,
+            description=s if i % 2 else None,
+            project_code=None,
+        )
+        for i, s in enumerate(NASTY)
+    ]
+    whole = datetime.combine(clock.today(), time(9, 30), tzinfo=clock.CHINA)  # no microseconds at all
+    with clock.freeze(whole), db.session() as s:
+        ingest(s, cipher, records[:2], "recorder:测试")
+    with db.session() as s:
+        ingest(s, cipher, records[2:], "recorder:测试")
+    return db
+
+
+def test_record_leaves_are_recomputed_identically_by_every_path(nasty_records):  # type: ignore[no-untyped-def]
+    db = nasty_records
+    dialect = db.engine.dialect.name
+    rendered = sqljson.event(
+        "credit_records", LedgerLeaf.entity_id, LedgerLeaf.kind, record_sql(dialect), dialect
+    )
+    with db.session() as s:
+        rows = s.execute(
+            select(LedgerLeaf.entity_id, LedgerLeaf.kind, LedgerLeaf.data, rendered)
+            .join(CreditRecord, CreditRecord.id == LedgerLeaf.entity_id)
+            .where(LedgerLeaf.entity == "credit_records")
+        ).all()
+        live = {r.id: r.payload for r in load_records(s, IdFilter())}
+    assert len(rows) == len(NASTY)
+    for entity_id, kind, data, in_sql in rows:
+        data = bytes(data)
+        assert in_sql.encode("utf-8") == data, (in_sql, data)
+        assert encode_record(kind, entity_id, live[entity_id]) == data
+        assert canonical_json(event(kind, "credit_records", entity_id, live[entity_id])) == data
+    stamp = f"{clock.today().isoformat()}T09:30:00.000000+08:00"
+    assert [p["recorded_at"] for p in live.values()].count(stamp) == 2
