@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Plain HTTP on 127.0.0.1 for a local demo: portal cookies may not require HTTPS here.
 run: install
 	$(BIN)/ggzy-credit init
 	$(BIN)/ggzy-credit demo
-	$(BIN)/ggzy-credit serve
+	GGZY_COOKIE_SECURE=$${GGZY_COOKIE_SECURE:-false} $(BIN)/ggzy-credit serve
 
 # The browser tests (tests/browser) drive Debian's Chromium; install it (and a CJK font) when missing.
 # Playwright never downloads a browser here.
@@ -41,8 +42,10 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# Every benchmark, on PostgreSQL and SQLite; each writes its section of benchmarks/README.md.
+BENCHMARKS := ingest evaluate ledger access workflows exchange portal
 bench: install
-	$(BIN)/python -m benchmarks.ingest
+	set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(BIN)/python -m benchmarks.$$b; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

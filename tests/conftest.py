@@ -39,8 +39,12 @@ _pg_problem: str | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=["sqlite", "postgresql", "both"], default="both",
-                     help="database backends for database tests")
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql", "both"],
+        default="both",
+        help="database backends for database tests",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         with create_engine(PG_URL).connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "cannot run"
+    except Exception as exc:
         _pg_problem = f"PostgreSQL unreachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
         if os.environ.get("CI"):
             pytest.exit(f"CI is set and PostgreSQL tests cannot run — {_pg_problem}", returncode=3)
@@ -187,15 +191,28 @@ def account(db: TestDb):  # type: ignore[no-untyped-def]
 
     serial = iter(range(1, 10_000))
 
-    def make(*subject_ids: int, role: Role | str = Role.SUBJECT, organisation: str | None = None,
-             platforms: list[str] | None = None, purpose: str | None = "测试查询") -> dict[str, str]:
+    def make(
+        *subject_ids: int,
+        role: Role | str = Role.SUBJECT,
+        organisation: str | None = None,
+        platforms: list[str] | None = None,
+        purpose: str | None = "测试查询",
+    ) -> dict[str, str]:
         role = Role(role)
         name = f"{role.value}-{next(serial)}"
         if organisation is None and role in (Role.REGULATOR, Role.BANK):
             organisation = "测试单位"
         with db.session() as session:
-            user = create_user(session, username=name, password=ACCOUNT_PASSWORD, role=role, display_name=name,
-                               organisation=organisation, subject_ids=subject_ids, platforms=platforms)
+            user = create_user(
+                session,
+                username=name,
+                password=ACCOUNT_PASSWORD,
+                role=role,
+                display_name=name,
+                organisation=organisation,
+                subject_ids=subject_ids,
+                platforms=platforms,
+            )
             _, secret = create_token(session, role, name, user_id=user.id)
         out = {"Authorization": f"Bearer {secret}"}
         if role is Role.REGULATOR and purpose:
@@ -230,8 +247,12 @@ def make_subject(db: TestDb, cipher, fake):  # type: ignore[no-untyped-def]
         kinds = kinds or ("responder",)
         with db.session() as session:
             if set(kinds) & {"practitioner", "expert"}:
-                data = NaturalPersonIn(type="natural", kinds=list(kinds), intermediary_id=intermediary_id,
-                                       **(fake.natural_person() | fields))
+                data = NaturalPersonIn(
+                    type="natural",
+                    kinds=list(kinds),
+                    intermediary_id=intermediary_id,
+                    **(fake.natural_person() | fields),
+                )
             else:
                 data = LegalPersonIn(type="legal", kinds=list(kinds), **(fake.legal_person() | fields))
             return create_subject(session, cipher, data).id
@@ -246,15 +267,25 @@ def item_for(db: TestDb):  # type: ignore[no-untyped-def]
 
     from ggzy_credit.standards.service import StandardResolver
 
-    def pick(platform: str, kind: str = "responder", *, on: date | None = None, item_kind: str = "deduction",
-             min_points: int = 1) -> tuple[str, int]:
+    def pick(
+        platform: str,
+        kind: str = "responder",
+        *,
+        on: date | None = None,
+        item_kind: str = "deduction",
+        min_points: int = 1,
+    ) -> tuple[str, int]:
         from ggzy_credit import clock
 
         with db.session() as session:
             resolved = StandardResolver(session).resolve(platform, on or clock.today())
             assert resolved is not None
             for item in sorted(resolved[1].values(), key=lambda i: i.code):
-                if kind in item.applies_to and item.kind == item_kind and item.points >= (min_points if item_kind == "deduction" else 0):
+                if (
+                    kind in item.applies_to
+                    and item.kind == item_kind
+                    and item.points >= (min_points if item_kind == "deduction" else 0)
+                ):
                     return item.code, item.points
         raise LookupError(f"no {item_kind} item for {kind} on {platform}")
 

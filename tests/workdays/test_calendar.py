@@ -37,8 +37,7 @@ def D(s: str) -> date:
 # make-up Saturdays 01-30 and 02-20.
 ARR_2027 = {
     "year": 2027,
-    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"]
-    + [f"2027-02-{d:02d}" for d in range(6, 15)],
+    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"] + [f"2027-02-{d:02d}" for d in range(6, 15)],
     "makeup_workdays": ["2027-01-30", "2027-02-20"],
 }
 
@@ -220,9 +219,7 @@ def test_admin_loaded_2027_arrangement():
 
 def test_extra_arrangement_overrides_library_year():
     # An administrator correction for 2026 takes precedence over chinese_calendar.
-    fix = YearArrangement(
-        year=2026, holidays=frozenset({D("2026-03-02")}), makeup_workdays=frozenset()
-    )
+    fix = YearArrangement(year=2026, holidays=frozenset({D("2026-03-02")}), makeup_workdays=frozenset())
     cal = WorkCalendar([fix])
     assert not cal.is_workday(D("2026-03-02"))
     assert not cal.is_workday(D("2026-03-07"))

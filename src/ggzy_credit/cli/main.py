@@ -27,7 +27,9 @@ from ggzy_credit.standards.service import load_defaults
 from ggzy_credit.subjects.cli import app as subjects_app
 from ggzy_credit.workflows.cli import calendar_app, workflows_app
 
-app = typer.Typer(help="公共资源交易信用信息平台 ggzy-credit", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="公共资源交易信用信息平台 ggzy-credit", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
@@ -59,8 +61,10 @@ def init() -> None:
     if backfilled:
         console.print(f"已将 {backfilled} 行既有数据记入防篡改账本")
     if report.changed:
-        console.print(f"已载入 {report.platforms_added} 个平台、{report.versions_added} 个评估标准版本、"
-                      f"{report.items_added} 个信用事项")
+        console.print(
+            f"已载入 {report.platforms_added} 个平台、{report.versions_added} 个评估标准版本、"
+            f"{report.items_added} 个信用事项"
+        )
     else:
         console.print("数据库已是最新，无需变更")
     console.print(f"数据库：{ctx.engine.url.render_as_string(hide_password=True)}")
@@ -85,7 +89,9 @@ def demo(
         accounts = portal_demo_accounts.create(session, ctx.settings.var_dir)  # a portal login per role
     path = ctx.settings.var_dir / DEMO_TOKENS
     write_tokens(path, report.tokens)
-    console.print(f"已载入演示数据：{report.subjects} 个经营主体，{report.records} 条信用记录；演示令牌见 {path}")
+    console.print(
+        f"已载入演示数据：{report.subjects} 个经营主体，{report.records} 条信用记录；演示令牌见 {path}"
+    )
     if accounts:
         console.print(f"门户演示账号及密码见 {accounts}")
 
@@ -95,8 +101,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
     workers: Annotated[int, typer.Option(min=1, help="工作进程数")] = 1,
-    scheduler: Annotated[bool | None, typer.Option("--scheduler/--no-scheduler",
-                                                   help="每日 00:30（北京时间）自动评估并补跑错过的日期；缺省读 GGZY_SCHEDULER")] = None,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="每日 00:30（北京时间）自动评估并补跑错过的日期；缺省读 GGZY_SCHEDULER",
+        ),
+    ] = None,
 ) -> None:
     """Serve the portal and the API."""
     import uvicorn
@@ -105,8 +116,10 @@ def serve(
     host = host or ctx.settings.host
     port = port or ctx.settings.port
     base = f"http://{host}:{port}"
-    console.print(f"ggzy-credit 已启动：{base}\n  门户：{base}/\n  API 文档：{base}/docs\n"
-                  f"  OpenAPI：{base}/openapi.json")
+    console.print(
+        f"ggzy-credit 已启动：{base}\n  门户：{base}/\n  API 文档：{base}/docs\n"
+        f"  OpenAPI：{base}/openapi.json"
+    )
     if demo_logins := portal_demo_accounts.lines(ctx.settings.var_dir):
         console.print("  门户演示账号（用户名 角色 密码）：\n    " + "\n    ".join(demo_logins))
     tokens = ctx.settings.var_dir / DEMO_TOKENS
@@ -121,8 +134,14 @@ def serve(
 
         start_daily_evaluation(ctx.settings)
         console.print("  每日信用评估：00:30（北京时间），启动时补跑错过的日期")
-    uvicorn.run("ggzy_credit.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+    uvicorn.run(
+        "ggzy_credit.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -72,20 +72,28 @@ def ingest(
         before = len(problems)
         deducted_on = rec.deducted_on or today
         if deducted_on > today:
-            problems.append(FieldProblem(loc(i, "deducted_on"), f"扣分日期 {deducted_on} 晚于当日 {today}", "future_date"))
+            problems.append(
+                FieldProblem(loc(i, "deducted_on"), f"扣分日期 {deducted_on} 晚于当日 {today}", "future_date")
+            )
         if rec.occurred_on > today:
-            problems.append(FieldProblem(loc(i, "occurred_on"), f"发生日期 {rec.occurred_on} 晚于当日", "future_date"))
+            problems.append(
+                FieldProblem(loc(i, "occurred_on"), f"发生日期 {rec.occurred_on} 晚于当日", "future_date")
+            )
         elif rec.occurred_on > deducted_on:
             problems.append(FieldProblem(loc(i, "occurred_on"), "发生日期不能晚于扣分日期", "date_order"))
         platform = resolver.platform(rec.platform)
         item: StandardItem | None = None
         if platform is None:
-            problems.append(FieldProblem(loc(i, "platform"), f"平台代码 {rec.platform} 不存在", "unknown_code"))
+            problems.append(
+                FieldProblem(loc(i, "platform"), f"平台代码 {rec.platform} 不存在", "unknown_code")
+            )
         else:
             resolved = resolver.resolve(rec.platform, deducted_on)
             if resolved is None:
                 problems.append(
-                    FieldProblem(loc(i, "deducted_on"), f"{deducted_on} 该平台没有已备案生效的评估标准", "no_standard")
+                    FieldProblem(
+                        loc(i, "deducted_on"), f"{deducted_on} 该平台没有已备案生效的评估标准", "no_standard"
+                    )
                 )
             else:
                 standard, items = resolved
@@ -94,12 +102,17 @@ def ingest(
                     problems.append(
                         FieldProblem(
                             loc(i, "item_code"),
-                            f"信用事项 {rec.item_code} 不在 {deducted_on} 生效的评估标准（{standard.version} 版）中",
+                            f"信用事项 {rec.item_code} 不在 {deducted_on} 生效的"
+                            f"评估标准（{standard.version} 版）中",
                             "unknown_code",
                         )
                     )
         subject_id = subject_ids.get(i)
-        if item is not None and subject_id is not None and not set(item.applies_to) & kinds.get(subject_id, set()):
+        if (
+            item is not None
+            and subject_id is not None
+            and not set(item.applies_to) & kinds.get(subject_id, set())
+        ):
             problems.append(
                 FieldProblem(
                     loc(i, "item_code"),
@@ -134,8 +147,17 @@ def ingest(
 
 def payload_hash(row: dict[str, object]) -> str:
     """What makes two pushes 'the same record' (deduction date compared separately)."""
-    keys = ("platform_id", "external_id", "subject_id", "item_code", "occurred_on", "project_code",
-            "project_name", "description", "source")
+    keys = (
+        "platform_id",
+        "external_id",
+        "subject_id",
+        "item_code",
+        "occurred_on",
+        "project_code",
+        "project_name",
+        "description",
+        "source",
+    )
     canonical = json.dumps({k: row[k] for k in keys}, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -155,15 +177,30 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
             continue
         if key in existing:
             rid, points, digest, deducted_on = existing[key]
-            if digest != p.row["payload_hash"] or (p.deducted_explicit and deducted_on != p.row["deducted_on"]):
-                conflicts.append(FieldProblem(loc(p.index, "external_id"), f"编号 {key[1]} 已存在且内容不同（记录 {rid}）", "conflict"))
+            if digest != p.row["payload_hash"] or (
+                p.deducted_explicit and deducted_on != p.row["deducted_on"]
+            ):
+                conflicts.append(
+                    FieldProblem(
+                        loc(p.index, "external_id"),
+                        f"编号 {key[1]} 已存在且内容不同（记录 {rid}）",
+                        "conflict",
+                    )
+                )
             else:
                 outcomes.append(Outcome(p.index, rid, points, created=False))
             continue
         if key in seen:
             first = seen[key]
-            if first.row["payload_hash"] != p.row["payload_hash"] or first.row["deducted_on"] != p.row["deducted_on"]:
-                conflicts.append(FieldProblem(loc(p.index, "external_id"), f"批次内编号 {key[1]} 重复且内容不同", "conflict"))
+            if (
+                first.row["payload_hash"] != p.row["payload_hash"]
+                or first.row["deducted_on"] != p.row["deducted_on"]
+            ):
+                conflicts.append(
+                    FieldProblem(
+                        loc(p.index, "external_id"), f"批次内编号 {key[1]} 重复且内容不同", "conflict"
+                    )
+                )
             continue
         seen[key] = p
         fresh.append(p)
@@ -177,8 +214,12 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
         # A plain executemany is pipelined by the driver; INSERT … RETURNING over many rows is not,
         # and costs psycopg a slow parse of a huge statement. Read the ids back by key instead.
         session.execute(insert(CreditRecord), [p.row for p in fresh])
-        ids = {(pid, ext): rid for (pid, ext), (rid, *_rest) in _existing(
-            session, {(p.row["platform_id"], p.row["external_id"]) for p in fresh}).items()}
+        ids = {
+            (pid, ext): rid
+            for (pid, ext), (rid, *_rest) in _existing(
+                session, {(p.row["platform_id"], p.row["external_id"]) for p in fresh}
+            ).items()
+        }
         # One ledger leaf per new record, in this transaction (a rollback leaves no leaf).
         ledger.log_rows(session, RECORD_CREATED, RECORDS, sorted(ids.values()))
         # Each subject is told of its new records (in-app notice + outbox row), set-based.
@@ -186,8 +227,9 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
 
         notify_new_records(session, sorted(ids.values()))
         # record.created webhooks, queued in this transaction too (exchange outbox).
-        outbox.records_created(session, [p.row | {"id": ids[(p.row["platform_id"], p.row["external_id"])]}
-                                         for p in fresh])
+        outbox.records_created(
+            session, [p.row | {"id": ids[(p.row["platform_id"], p.row["external_id"])]} for p in fresh]
+        )
     inserted = {id(p) for p in fresh}
     for p in prepared:
         key = (p.row["platform_id"], p.row["external_id"])
@@ -197,7 +239,9 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
     return outcomes
 
 
-def _existing(session: Session, keys: set[tuple[object, object]]) -> dict[tuple[object, object], tuple[int, int, str, date]]:
+def _existing(
+    session: Session, keys: set[tuple[object, object]]
+) -> dict[tuple[object, object], tuple[int, int, str, date]]:
     by_platform: dict[object, list[object]] = {}
     for platform_id, external_id in keys:
         by_platform.setdefault(platform_id, []).append(external_id)
@@ -205,10 +249,17 @@ def _existing(session: Session, keys: set[tuple[object, object]]) -> dict[tuple[
     for platform_id, external_ids in by_platform.items():
         for start in range(0, len(external_ids), 500):
             rows = session.execute(
-                select(CreditRecord.platform_id, CreditRecord.external_id, CreditRecord.id, CreditRecord.points,
-                       CreditRecord.payload_hash, CreditRecord.deducted_on)
-                .where(CreditRecord.platform_id == platform_id,
-                       CreditRecord.external_id.in_(external_ids[start : start + 500]))
+                select(
+                    CreditRecord.platform_id,
+                    CreditRecord.external_id,
+                    CreditRecord.id,
+                    CreditRecord.points,
+                    CreditRecord.payload_hash,
+                    CreditRecord.deducted_on,
+                ).where(
+                    CreditRecord.platform_id == platform_id,
+                    CreditRecord.external_id.in_(external_ids[start : start + 500]),
+                )
             )
             for pid, ext, rid, points, digest, deducted_on in rows:
                 found[(pid, ext)] = (rid, points, digest, deducted_on)
@@ -221,9 +272,19 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
     wanted_uscc: dict[int, str] = {}
     wanted_index: dict[int, str] = {}
     for i, rec in enumerate(records):
-        given = [n for n in ("subject_id", "subject_uscc", "subject_id_number") if getattr(rec, n) not in (None, "")]
+        given = [
+            n
+            for n in ("subject_id", "subject_uscc", "subject_id_number")
+            if getattr(rec, n) not in (None, "")
+        ]
         if len(given) != 1:
-            problems.append(FieldProblem(loc(i, "subject_id"), "须且只能提供 subject_id、subject_uscc、subject_id_number 之一", "subject_reference"))
+            problems.append(
+                FieldProblem(
+                    loc(i, "subject_id"),
+                    "须且只能提供 subject_id、subject_uscc、subject_id_number 之一",
+                    "subject_reference",
+                )
+            )
             continue
         try:
             if rec.subject_id is not None:
@@ -239,12 +300,17 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
     by_uscc = _lookup(session, Subject.uscc, set(wanted_uscc.values()))
     by_index = _lookup(session, Subject.id_number_index, set(wanted_index.values()))
     out: dict[int, int | None] = {}
-    for wanted, table, field in ((wanted_ids, by_id, "subject_id"), (wanted_uscc, by_uscc, "subject_uscc"),
-                                 (wanted_index, by_index, "subject_id_number")):
+    for wanted, table, field in (
+        (wanted_ids, by_id, "subject_id"),
+        (wanted_uscc, by_uscc, "subject_uscc"),
+        (wanted_index, by_index, "subject_id_number"),
+    ):
         for i, value in wanted.items():
             out[i] = table.get(value)
             if out[i] is None:
-                problems.append(FieldProblem(loc(i, field), "未找到对应的经营主体（请先登记）", "unknown_subject"))
+                problems.append(
+                    FieldProblem(loc(i, field), "未找到对应的经营主体（请先登记）", "unknown_subject")
+                )
     return out
 
 
@@ -253,7 +319,9 @@ def _lookup(session: Session, column, values: set) -> dict:  # type: ignore[no-u
     values_list = list(values)
     for start in range(0, len(values_list), 500):
         chunk = values_list[start : start + 500]
-        found.update({key: sid for key, sid in session.execute(select(column, Subject.id).where(column.in_(chunk)))})
+        found.update(
+            {key: sid for key, sid in session.execute(select(column, Subject.id).where(column.in_(chunk)))}
+        )
     return found
 
 
@@ -262,7 +330,9 @@ def _kinds_of(session: Session, subject_ids: set[int]) -> dict[int, set[str]]:
     ids = list(subject_ids)
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(SubjectKindRow.subject_id, SubjectKindRow.kind).where(SubjectKindRow.subject_id.in_(ids[start : start + 500]))
+            select(SubjectKindRow.subject_id, SubjectKindRow.kind).where(
+                SubjectKindRow.subject_id.in_(ids[start : start + 500])
+            )
         )
         for sid, kind in rows:
             kinds.setdefault(sid, set()).add(kind)

@@ -62,7 +62,8 @@ class RecordOut(BaseModel):
     recorded_by: str
     recorded_at: datetime | None
     ledger_index: int | None = Field(
-        default=None, description="该记录在防篡改账本中的条目序号（GET /api/v1/ledger/proof/inclusion?index=）"
+        default=None,
+        description="该记录在防篡改账本中的条目序号（GET /api/v1/ledger/proof/inclusion?index=）",
     )
     objection_status: str | None = Field(default=None, description="“异议处理中”：该记录有尚未办结的异议")
     hidden_from_public: bool = Field(default=False, description="已信用修复，按评估标准不再公开展示")

@@ -95,7 +95,12 @@ def list_subject_records(
     caller = request.state.caller
     # Other market entities see only published records (Shanghai art. 16); scoped accounts their platforms.
     total, items = subject_records(
-        session, subject_id, platform=platform, limit=limit, offset=offset, platforms=caller.platforms,
+        session,
+        subject_id,
+        platform=platform,
+        limit=limit,
+        offset=offset,
+        platforms=caller.platforms,
         published_only=caller.role is Role.SUBJECT and not caller.acts_for(subject_id),
     )
     return RecordPage(total=total, items=items)

@@ -95,9 +95,7 @@ class YearArrangement:
                 if isinstance(d, datetime) or not isinstance(d, date):
                     raise InvalidYearArrangement(f"{field}: {d!r} is not a datetime.date")
                 if d.year != self.year:
-                    raise InvalidYearArrangement(
-                        f"{field}: {d.isoformat()} is outside year {self.year}"
-                    )
+                    raise InvalidYearArrangement(f"{field}: {d.isoformat()} is outside year {self.year}")
             object.__setattr__(self, field, days)
         both = self.holidays & self.makeup_workdays
         if both:
