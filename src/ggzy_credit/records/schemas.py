@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Source(StrEnum):
@@ -35,6 +35,14 @@ class RecordIn(BaseModel):
     project_name: str | None = Field(default=None, max_length=300, description="项目名称")
     description: str | None = Field(default=None, max_length=4000, description="事实描述")
     source: Source = Field(default=Source.MANUAL, description="信息来源")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        """PostgreSQL refuses NUL in text, and no field has a use for control characters."""
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise ValueError("包含不允许的控制字符")
+        return value
 
 
 class BatchIn(BaseModel):
