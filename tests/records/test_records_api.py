@@ -298,7 +298,7 @@ def test_deduction_date_defaults_to_shanghai_today(client, auth, body):  # type:
     assert r.status_code == 201 and r.json()["deducted_on"] == str(date(2026, 3, 1))
 
 
-def test_control_characters_are_rejected_not_a_500(client, auth, body, db):  # type: ignore[no-untyped-def]
+def test_nul_character_is_rejected_not_a_500(client, auth, body, db):  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/records", json=body | {"description": "虚假\x00材料"}, headers=auth("recorder"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "description"]
     assert count(db) == 0

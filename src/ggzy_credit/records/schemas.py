@@ -38,10 +38,10 @@ class RecordIn(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_control_characters(cls, value: object) -> object:
-        """PostgreSQL refuses NUL in text, and no field has a use for control characters."""
-        if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-            raise ValueError("包含不允许的控制字符")
+    def _no_nul(cls, value: object) -> object:
+        """PostgreSQL cannot store NUL in text; refuse it here rather than fail at the database."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("包含不允许的空字符（NUL）")
         return value
 
 
