@@ -43,7 +43,7 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 
 # Every benchmark, on PostgreSQL and SQLite; each writes its section of benchmarks/README.md.
-BENCHMARKS := ingest evaluate ledger access workflows exchange portal
+BENCHMARKS := ingest http_ingest evaluate score_load ledger access workflows exchange portal
 bench: install
 	set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(BIN)/python -m benchmarks.$$b; done
 

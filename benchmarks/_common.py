@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -102,3 +103,20 @@ def write_section(name: str, body: str) -> None:
         else text_.rstrip() + "\n\n" + block + "\n"
     )
     README.write_text(text_, encoding="utf-8")
+
+
+def backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backends`` (comma-separated) and ``--no-readme``, for ``backends`` and ``publish``."""
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--no-readme", action="store_true", help="print only; leave benchmarks/README.md")
+
+
+def backends(args: argparse.Namespace) -> list[str]:
+    return [b.strip() for b in args.backends.split(",") if b.strip()]
+
+
+def publish(name: str, body: str, args: argparse.Namespace) -> None:
+    """Print a benchmark's section and, unless ``--no-readme``, write it to the README."""
+    print(body)
+    if not args.no_readme:
+        write_section(name, body)

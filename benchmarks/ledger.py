@@ -11,7 +11,9 @@
   ingestion takes), a head signed per batch, then ``ledger verify`` over everything; baseline: reading
   every record and leaf row once.
 
-Run: ``python -m benchmarks.ledger [--backends sqlite,postgresql] [--sizes 1000000,10000000]``.
+Run: ``python -m benchmarks.ledger [--backends sqlite,postgresql] [--sizes 1000000,10000000]
+[--parts append,proofs,verify] [--records 300000]``. With ``--parts verify`` only the verify table
+of the README section is rewritten (it has its own markers inside the section).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import statistics
 import time
 from collections.abc import Iterator
@@ -300,13 +303,21 @@ def bench_verify(bench: BenchDb, records: int) -> dict[str, float]:
         leaves = store.size(session)
     out = {"records": records, "load": records / load, "raw_read": leaves / baseline}
     for jobs in (1, 2):
+        cpu = _cpu_seconds()
         with sessions() as session:
             report = verify(session, key.public_key(), jobs=jobs, url=bench.url)
         assert report.ok, [p.message for p in report.problems[:5]]
         out[f"verify{jobs}"] = report.tree_size / report.seconds
+        out[f"cpu{jobs}"] = (_cpu_seconds() - cpu) / report.tree_size * 1e6
         out["leaves"] = report.tree_size
         out["heads"] = report.heads_checked
     return out
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (verify's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 # -- report ---------------------------------------------------------------------------------------------
@@ -320,47 +331,24 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=2000)
     parser.add_argument("--append", type=int, default=50_000, help="leaves for the append rate")
     parser.add_argument("--records", type=int, default=300_000, help="records for the verify rate")
+    parser.add_argument("--parts", default="append,proofs,verify", help="which measurements to run")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    parts = {p.strip() for p in args.parts.split(",")}
     append_rows, proof_rows, verify_rows = [], [], []
     for backend in [b.strip() for b in args.backends.split(",")]:
         label = "SQLite" if backend == "sqlite" else "PostgreSQL"
-        with fresh_database(backend) as bench:
-            a = bench_append(bench, args.append)
-        print(
-            f"{label} append: {a['append']:,.0f} leaves/s, raw {a['raw']:,.0f}/s, "
-            f"single {a['single_ms']:.2f} ms"
-        )
-        append_rows.append(
-            f"| {label} | {a['append']:,.0f} | {a['raw']:,.0f} | {a['append'] / a['raw']:.2f} | "
-            f"{a['single_ms']:.2f} |"
-        )
-        with fresh_database(backend) as bench:
-            builder = Builder()
-            for size in sizes:
-                took = grow(bench, builder, size)
-                p = bench_proofs(bench, size, args.proofs)
-                print(
-                    f"{label} {size:,} leaves (built in {took:.0f} s): inclusion p50 {p['p50']:.3f} ms, "
-                    f"p99 {p['p99']:.3f} ms; consistency p50 {p['c50']:.3f} ms; "
-                    f"PK lookup {p['base50']:.3f} ms"
-                )
-                proof_rows.append(
-                    f"| {label} | {size:,} | {p['p50']:.3f} | {p['p99']:.3f} | {p['c50']:.3f} | "
-                    f"{p['c99']:.3f} | {p['base50']:.3f} | {p['p50'] / p['base50']:.1f} |"
-                )
-        with fresh_database(backend) as bench:
-            v = bench_verify(bench, args.records)
-        print(
-            f"{label} verify: {v['verify1']:,.0f} leaves/s (1 process), {v['verify2']:,.0f} leaves/s (2); "
-            f"raw read {v['raw_read']:,.0f} leaves/s; records+leaves loaded at {v['load']:,.0f}/s"
-        )
-        verify_rows.append(
-            f"| {label} | {int(v['leaves']):,} | {int(v['heads']):,} | {v['verify1']:,.0f} | "
-            f"{v['verify2']:,.0f} | {v['raw_read']:,.0f} | "
-            f"{max(v['verify1'], v['verify2']) / v['raw_read']:.2f} | "
-            f"{v['load']:,.0f} |"
-        )
+        if "append" in parts:
+            append_rows.append(_append_row(backend, label, args.append))
+        if "proofs" in parts:
+            proof_rows += _proof_rows(backend, label, sizes, args.proofs)
+        if "verify" in parts:
+            verify_rows.append(_verify_row(backend, label, args.records))
+    verify_body = _verify_body(args.records, verify_rows, load_before)
+    if parts == {"verify"}:
+        write_section("ledger-verify", verify_body)
+        print(verify_body)
+        return
     body = "\n".join(
         [
             "## Ledger (`benchmarks/ledger.py`)",
@@ -387,20 +375,80 @@ def main() -> None:
             "|---|---:|---:|---:|---:|---:|---:|---:|",
             *proof_rows,
             "",
-            f"**Verify** ({args.records:,} records with their leaves, one signed head per batch of "
-            f"{BATCH:,}; baseline: reading every row verify looks at — records, subjects, standards, "
-            "leaves — once with the driver's cursor, in leaves per second):",
-            "",
-            "| database | leaves | heads | verify, 1 process (leaves/s) | verify, 2 processes (leaves/s) "
-            "| raw read (leaves/s) | ratio (best verify / raw read) | load: records + leaves (/s) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-            *verify_rows,
+            "<!-- ledger-verify:start -->",
+            verify_body,
+            "<!-- ledger-verify:end -->",
             "",
             f"Peak RSS of the benchmark process: {peak_rss_mib():.0f} MiB.",
         ]
     )
     write_section("ledger", body)
     print(body)
+
+
+def _append_row(backend: str, label: str, leaves: int) -> str:
+    with fresh_database(backend) as bench:
+        a = bench_append(bench, leaves)
+    print(
+        f"{label} append: {a['append']:,.0f} leaves/s, raw {a['raw']:,.0f}/s, single {a['single_ms']:.2f} ms"
+    )
+    return (
+        f"| {label} | {a['append']:,.0f} | {a['raw']:,.0f} | {a['append'] / a['raw']:.2f} | "
+        f"{a['single_ms']:.2f} |"
+    )
+
+
+def _proof_rows(backend: str, label: str, sizes: list[int], proofs: int) -> list[str]:
+    rows = []
+    with fresh_database(backend) as bench:
+        builder = Builder()
+        for size in sizes:
+            took = grow(bench, builder, size)
+            p = bench_proofs(bench, size, proofs)
+            print(
+                f"{label} {size:,} leaves (built in {took:.0f} s): inclusion p50 {p['p50']:.3f} ms, "
+                f"p99 {p['p99']:.3f} ms; consistency p50 {p['c50']:.3f} ms; "
+                f"PK lookup {p['base50']:.3f} ms"
+            )
+            rows.append(
+                f"| {label} | {size:,} | {p['p50']:.3f} | {p['p99']:.3f} | {p['c50']:.3f} | "
+                f"{p['c99']:.3f} | {p['base50']:.3f} | {p['p50'] / p['base50']:.1f} |"
+            )
+    return rows
+
+
+def _verify_row(backend: str, label: str, records: int) -> str:
+    load = os.getloadavg()[0]
+    with fresh_database(backend) as bench:
+        v = bench_verify(bench, records)
+    print(
+        f"{label} verify: {v['verify1']:,.0f} leaves/s (1 process), {v['verify2']:,.0f} leaves/s (2); "
+        f"raw read {v['raw_read']:,.0f} leaves/s; records+leaves loaded at {v['load']:,.0f}/s"
+    )
+    return (
+        f"| {label} | {int(v['leaves']):,} | {int(v['heads']):,} | {v['verify1']:,.0f} | "
+        f"{v['verify2']:,.0f} | {v['cpu1']:.1f} | {v['raw_read']:,.0f} | "
+        f"{max(v['verify1'], v['verify2']) / v['raw_read']:.2f} | {v['load']:,.0f} | "
+        f"{load:.1f} / {os.getloadavg()[0]:.1f} |"
+    )
+
+
+def _verify_body(records: int, rows: list[str], load_before: tuple[float, float, float]) -> str:
+    return "\n".join(
+        [
+            f"**Verify** (measured {date.today()}; {records:,} records with their leaves, one signed head "
+            f"per batch of {BATCH:,}; baseline: reading every row verify looks at — records, subjects, "
+            "standards, leaves — once with the driver's cursor, in leaves per second; CPU: this process "
+            "and its verify workers, per leaf, without the PostgreSQL server's share; load: the load "
+            "average before loading the data / after verifying):",
+            "",
+            "| database | leaves | heads | verify, 1 process (leaves/s) | verify, 2 processes (leaves/s) "
+            "| client CPU, 1 process (µs/leaf) | raw read (leaves/s) | ratio (best verify / raw read) "
+            "| load: records + leaves (/s) | load average |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            *rows,
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -140,3 +140,16 @@ def test_keyboard_landmarks_and_small_screens(site, browser, helpers):
     helpers.shot(page, "19-subject-phone")
     page.goto(site.url + "/login")
     helpers.shot(page, "20-login-phone")
+
+
+def test_reviewer_verifies_a_record_from_the_queue(site, browser, helpers):
+    page = browser.new()
+    helpers.login(page, site, "reviewer")
+    page.goto(site.url + "/staff/reviews")
+    expect(page).to_have_title(re.compile("信用记录复核"))
+    helpers.shot(page, "21-review-queue")
+    first = page.locator("table.queue tbody tr").first
+    record = first.get_attribute("id")
+    first.get_by_role("button", name=re.compile("确认记录")).click()
+    expect(page.get_by_text(re.compile(r"信用记录 \d+ 已复核"))).to_be_visible()
+    expect(page.locator(f"#{record}")).to_have_count(0)

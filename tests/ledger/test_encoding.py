@@ -1,5 +1,7 @@
 """Leaf data is RFC 8785 canonical JSON however it is produced: the reference encoder, the fast
-paths verify uses, and the database's own rendering (SQLite ``json_object``, PostgreSQL ``to_json``)."""
+paths verify uses, and the database's own rendering (SQLite ``json_object``; PostgreSQL
+concatenation with ``replace()`` escapes, exact except for rare control characters, which make the
+rendering differ and send the row to the Python re-check)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,17 @@ from datetime import datetime, time, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ggzy_credit import clock
 from ggzy_credit.ledger import sqljson
 from ggzy_credit.ledger.canonical import MAX_SAFE_INTEGER, canonical_json
 from ggzy_credit.ledger.encoding import event, event_bytes, event_bytes_reference, event_bytes_unchecked
+from ggzy_credit.ledger.keys import signing_key
 from ggzy_credit.ledger.models import LedgerLeaf
 from ggzy_credit.ledger.registry import IdFilter
 from ggzy_credit.ledger.sources import encode_record, load_records, record_sql
+from ggzy_credit.ledger.verify import verify
 from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.records.schemas import RecordIn
@@ -110,8 +114,41 @@ def test_record_leaves_are_recomputed_identically_by_every_path(nasty_records): 
     assert len(rows) == len(NASTY)
     for entity_id, kind, data, in_sql in rows:
         data = bytes(data)
-        assert in_sql.encode("utf-8") == data, (in_sql, data)
+        if dialect == "postgresql" and _rare_control(live[entity_id]):
+            assert in_sql.encode("utf-8") != data  # never a false "intact": verify re-checks it in Python
+        else:
+            assert in_sql.encode("utf-8") == data, (in_sql, data)
         assert encode_record(kind, entity_id, live[entity_id]) == data
         assert canonical_json(event(kind, "credit_records", entity_id, live[entity_id])) == data
     stamp = f"{clock.today().isoformat()}T09:30:00.000000+08:00"
     assert [p["recorded_at"] for p in live.values()].count(stamp) == 2
+
+
+def _rare_control(payload: dict[str, object]) -> bool:
+    """A control character PostgreSQL's rendering leaves raw (it escapes line breaks and tabs)."""
+    return any(c < " " and c not in "\n\r\t" for v in payload.values() if isinstance(v, str) for c in v)
+
+
+@pytest.mark.parametrize(
+    ("external_id", "forged"),
+    [
+        ("N-1", NASTY[1].replace("\x01", "\x02")),  # a control character swapped for another
+        ("N-0", NASTY[0].replace('"', '\\"')),  # what an unescaped rendering could not tell apart
+        ("N-0", NASTY[0].replace("\\", "\\\\")),
+        ("N-1", NASTY[1].replace("\n", "\\n")),  # a real line break or a backslash and an n
+    ],
+)
+def test_verify_accepts_nasty_rows_and_catches_a_change_to_one(nasty_records, external_id, forged):  # type: ignore[no-untyped-def]
+    db = nasty_records
+    public_key = signing_key(db.settings.secrets_dir).public_key()
+    with db.session() as s:
+        report = verify(s, public_key)
+        assert report.ok, [p.message for p in report.problems]
+        nasty = s.scalars(select(CreditRecord.id).where(CreditRecord.external_id == external_id)).one()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE credit_records SET project_name = :v WHERE id = :id"), {"v": forged, "id": nasty}
+        )
+    with db.session() as s:
+        problems = verify(s, public_key).problems
+    assert [(p.code, p.entity_id) for p in problems] == [("changed", nasty)]

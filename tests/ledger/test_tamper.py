@@ -234,3 +234,22 @@ def test_parallel_verification_reaches_the_same_verdict(logged):  # type: ignore
     together = check(db, block_level=2, id_window=2, jobs=2, url=db.url)
     assert [p.message for p in together.problems] == [p.message for p in alone.problems]
     assert {"changed", "node"} <= codes(together) and together.rows_checked == alone.rows_checked
+
+
+def test_a_leaf_removed_from_the_middle_or_added_past_the_end(logged):  # type: ignore[no-untyped-def]
+    db, _, _ = logged
+    sql(db, "DELETE FROM ledger_leaves WHERE leaf_index = 3")
+    report = check(db, block_level=2)
+    assert {"leaf_missing", "unlogged", "head_root"} <= codes(report)
+    assert [p.leaf_index for p in report.problems if p.code == "leaf_missing"] == [3]
+    with db.session() as s:
+        size = s.execute(text("SELECT tree_size FROM ledger_state")).scalar_one()
+    sql(
+        db,
+        "INSERT INTO ledger_leaves (leaf_index, kind, entity, entity_id, leaf_hash, data, public, created_at)"
+        " SELECT :n, kind, entity, entity_id, leaf_hash, data, public, created_at FROM ledger_leaves"
+        " WHERE leaf_index = 0",
+        n=size + 5,
+    )
+    found = codes(check(db))
+    assert {"state", "leaf_missing", "node_count"} <= found, found

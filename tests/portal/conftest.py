@@ -158,3 +158,27 @@ def browser_for(app, world):  # type: ignore[no-untyped-def]
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def field_error():  # type: ignore[no-untyped-def]
+    """The message in a form field's error slot: ``field_error(page.text, "reason")``."""
+
+    def find(page: str, name: str) -> str:
+        found = re.search(rf'id="f-{name}-error"[^>]*>([^<]*)<', page)
+        assert found, f"no error slot for {name}"
+        return found.group(1)
+
+    return find
+
+
+@pytest.fixture
+def rows(db):  # type: ignore[no-untyped-def]
+    """How many rows a table holds: ``rows(Objection)`` (to check a refused form changed nothing)."""
+    from sqlalchemy import func, select
+
+    def count(model) -> int:  # type: ignore[no-untyped-def]
+        with db.session() as session:
+            return session.scalar(select(func.count()).select_from(model)) or 0
+
+    return count

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
 from ggzy_credit.records.events import RecordEvent
+from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.models import CreditRecord
+from ggzy_credit.records.schemas import RecordIn
 from ggzy_credit.scoring.models import EvaluationRun, ScoreHistory
 from ggzy_credit.scoring.rule import Deduction, evaluate, score_series
 from ggzy_credit.standards.models import Platform, Standard
@@ -164,3 +166,30 @@ class Direct:
 def direct(db) -> Iterator[Direct]:  # type: ignore[no-untyped-def]
     with db.session() as session:
         yield Direct(session)
+
+
+@pytest.fixture
+def record(db, cipher):  # type: ignore[no-untyped-def]
+    """Ingest one record (validated, logged, like the API) on ``platform``; returns its id."""
+    serial = iter(range(1, 1000))
+
+    def make(subject: int, item: str, on: date, platform: str = "gov_procurement") -> int:
+        with db.session() as s:
+            [out] = ingest(
+                s,
+                cipher,
+                [
+                    RecordIn(
+                        platform=platform,
+                        external_id=f"E-{next(serial)}",
+                        subject_id=subject,
+                        item_code=item,
+                        occurred_on=on,
+                        deducted_on=on,
+                    )
+                ],
+                "test",
+            )
+            return out.id
+
+    return make

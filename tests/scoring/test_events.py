@@ -11,9 +11,7 @@ from sqlalchemy import func, select
 from ggzy_credit import clock
 from ggzy_credit.errors import Conflict, InvalidInput, NotFound
 from ggzy_credit.records.events import RecordEvent, correct_record, repair_record, revoke_record
-from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.models import CreditRecord
-from ggzy_credit.records.schemas import RecordIn
 from ggzy_credit.scoring import service
 from ggzy_credit.scoring.evaluation import run_evaluation
 from ggzy_credit.scoring.models import EvaluationRun, ScoreHistory
@@ -27,32 +25,6 @@ GP = "gov_procurement"
 def _today():  # type: ignore[no-untyped-def]
     with clock.freeze(TODAY):
         yield
-
-
-@pytest.fixture
-def record(db, cipher):  # type: ignore[no-untyped-def]
-    serial = iter(range(1, 1000))
-
-    def make(subject: int, item: str, on: date, platform: str = GP) -> int:
-        with db.session() as s:
-            [out] = ingest(
-                s,
-                cipher,
-                [
-                    RecordIn(
-                        platform=platform,
-                        external_id=f"E-{next(serial)}",
-                        subject_id=subject,
-                        item_code=item,
-                        occurred_on=on,
-                        deducted_on=on,
-                    )
-                ],
-                "test",
-            )
-            return out.id
-
-    return make
 
 
 def score(db, subject, day=TODAY, platform=GP):  # type: ignore[no-untyped-def]

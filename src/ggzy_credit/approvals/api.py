@@ -16,6 +16,7 @@ from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
 from ggzy_credit.subjects.service import get_subject, unmasked
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(prefix="/approvals", tags=["审批 approvals"])
 subject_router = APIRouter(prefix="/subjects", tags=["经营主体 subjects"])
@@ -76,7 +77,7 @@ def list_requests(
     kind: service.Kind | None = None,
     mine: Annotated[bool, Query(description="只看本人提出的申请")] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ApprovalPage:
     total, rows = service.listing(
         session, caller, state=state, kind=kind, mine=mine, limit=limit, offset=offset
@@ -86,7 +87,7 @@ def list_requests(
 
 @router.get("/{approval_id}", response_model=ApprovalOut, summary="审批申请详情")
 def read_request(
-    session: SessionDep, approval_id: int, caller: Annotated[Caller, Depends(requesters)]
+    session: SessionDep, approval_id: DbId, caller: Annotated[Caller, Depends(requesters)]
 ) -> ApprovalOut:
     req = service.get(session, approval_id)
     if caller.role not in service.APPROVERS and req.requested_by_principal != caller.principal:
@@ -96,7 +97,7 @@ def read_request(
 
 @router.post("/{approval_id}/approve", response_model=ApprovalOut, summary="批准（不能批准本人的申请）")
 def approve(
-    session: SessionDep, approval_id: int, data: DecisionIn, caller: Annotated[Caller, Depends(approvers)]
+    session: SessionDep, approval_id: DbId, data: DecisionIn, caller: Annotated[Caller, Depends(approvers)]
 ) -> ApprovalOut:
     req = service.decide(
         session, caller, approval_id, approve=True, note=data.note, valid_hours=data.valid_hours
@@ -107,7 +108,7 @@ def approve(
 
 @router.post("/{approval_id}/reject", response_model=ApprovalOut, summary="驳回（须说明理由）")
 def reject(
-    session: SessionDep, approval_id: int, data: DecisionIn, caller: Annotated[Caller, Depends(approvers)]
+    session: SessionDep, approval_id: DbId, data: DecisionIn, caller: Annotated[Caller, Depends(approvers)]
 ) -> ApprovalOut:
     req = service.decide(session, caller, approval_id, approve=False, note=data.note)
     trail.note(session, approval_id=req.id, decision="rejected")
@@ -121,7 +122,7 @@ def reject(
     responses={403: {"description": "没有经批准的申请（code: approval_required）"}},
 )
 def read_pii(
-    session: SessionDep, cipher: CipherDep, subject_id: int, caller: Annotated[Caller, Depends(pii_viewers)]
+    session: SessionDep, cipher: CipherDep, subject_id: DbId, caller: Annotated[Caller, Depends(pii_viewers)]
 ) -> PiiOut:
     subject = get_subject(session, subject_id)
     try:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggzy_credit.approvals.service import MAX_USES, MAX_VALID_HOURS, Kind, State
+from ggzy_credit.web.params import DbId
 
 
 class ApprovalIn(BaseModel):
@@ -16,8 +17,8 @@ class ApprovalIn(BaseModel):
         description="unmask_pii 查看未脱敏个人信息；bulk_export 批量导出；credit_change 变更信用信息"
     )
     purpose: str = Field(min_length=1, max_length=500, description="申请目的")
-    subject_ids: list[int] = Field(default_factory=list, max_length=5000, description="涉及的经营主体")
-    record_ids: list[int] = Field(default_factory=list, max_length=5000, description="涉及的信用记录")
+    subject_ids: list[DbId] = Field(default_factory=list, max_length=5000, description="涉及的经营主体")
+    record_ids: list[DbId] = Field(default_factory=list, max_length=5000, description="涉及的信用记录")
     max_uses: int = Field(default=1, ge=1, le=MAX_USES, description="批准后可使用的次数")
 
 

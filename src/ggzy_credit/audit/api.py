@@ -13,6 +13,7 @@ from ggzy_credit.auth.policy import api_routes
 from ggzy_credit.auth.roles import ROLE_LABELS, Role
 from ggzy_credit.subjects.service import get_subject
 from ggzy_credit.web.deps import SessionDep, allow
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(tags=["审计 audit"])
 ROLE_VALUES = frozenset(r.value for r in Role)
@@ -40,9 +41,9 @@ def _summaries(request: Request) -> dict[str, str]:
 def list_enquiries(
     request: Request,
     session: SessionDep,
-    subject_id: int,
+    subject_id: DbId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EnquiryPage:
     get_subject(session, subject_id)
     total, rows = queries.enquiries(session, subject_id, limit=limit, offset=offset)
@@ -67,8 +68,8 @@ def list_enquiries(
 @router.get("/audit", response_model=AuditPage, dependencies=[Depends(auditors)], summary="检索审计日志")
 def search_audit(
     session: SessionDep,
-    subject_id: int | None = None,
-    record_id: int | None = None,
+    subject_id: DbId | None = None,
+    record_id: DbId | None = None,
     principal: Annotated[str | None, Query(max_length=40, description="user:ID、token:ID、cli:NAME")] = None,
     role: Role | None = None,
     kind: Annotated[
@@ -78,7 +79,7 @@ def search_audit(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     total, rows = queries.search(
         session,

@@ -93,15 +93,20 @@ def note(
     record_ids: Iterable[int] = (),
     grant_id: int | None = None,
     purpose: str | None = None,
+    as_read: bool = False,
     **detail: Any,
 ) -> None:
     """Add targets or details to the request's audit line (no-op outside an audited request).
 
     ``purpose`` fills in the line's purpose when the caller gave none (e.g. the approved request's).
+    ``as_read`` records a POST that only shows data (a form cannot GET without leaving it in history
+    and caches) as the read it is, so it appears in the subject's enquiry list.
     """
     entry = session.info.get(_CURRENT)
     if entry is None:
         return
+    if as_read and entry["kind"] == "write":
+        entry["kind"] = "read"
     if purpose and not entry["purpose"]:
         entry["purpose"] = purpose[:500]
     entry["subject_ids"] = [*entry["subject_ids"], *subject_ids]

@@ -14,6 +14,7 @@ from ggzy_credit.auth.schemas import RotateIn, TokenCreated, TokenIn, TokenOut, 
 from ggzy_credit.auth.tokens import create_token, revoke_token, rotate_token
 from ggzy_credit.errors import InvalidInput
 from ggzy_credit.web.deps import SessionDep, allow
+from ggzy_credit.web.params import DbId
 
 router = APIRouter(tags=["账号与令牌 accounts"])
 admin = allow(Role.ADMIN, nonpublic=False)
@@ -86,7 +87,7 @@ def create_user(session: SessionDep, data: UserIn) -> UserOut:
     dependencies=[Depends(admin)],
     summary="锁定账号（会话与个人令牌随即失效）",
 )
-def lock_user(session: SessionDep, user_id: int) -> UserOut:
+def lock_user(session: SessionDep, user_id: DbId) -> UserOut:
     user = accounts.get_user(session, user_id)
     accounts.lock(session, user)
     return user_out(session, user)
@@ -98,7 +99,7 @@ def lock_user(session: SessionDep, user_id: int) -> UserOut:
     dependencies=[Depends(admin)],
     summary="解锁账号（并清除登录失败计数）",
 )
-def unlock_user(session: SessionDep, user_id: int) -> UserOut:
+def unlock_user(session: SessionDep, user_id: DbId) -> UserOut:
     user = accounts.get_user(session, user_id)
     accounts.unlock(session, user)
     return user_out(session, user)
@@ -141,7 +142,7 @@ def issue_token(session: SessionDep, data: TokenIn) -> TokenCreated:
     dependencies=[Depends(admin)],
     summary="轮换令牌（旧令牌在宽限期后失效）",
 )
-def rotate(session: SessionDep, token_id: int, data: RotateIn) -> TokenCreated:
+def rotate(session: SessionDep, token_id: DbId, data: RotateIn) -> TokenCreated:
     row, secret = rotate_token(session, token_id, grace_hours=data.grace_hours)
     trail.note(session, token_id=row.id, rotated_from=token_id)
     return TokenCreated(**token_out(row).model_dump(), token=secret)
@@ -153,6 +154,6 @@ def rotate(session: SessionDep, token_id: int, data: RotateIn) -> TokenCreated:
     dependencies=[Depends(admin)],
     summary="吊销令牌",
 )
-def revoke(session: SessionDep, token_id: int) -> Response:
+def revoke(session: SessionDep, token_id: DbId) -> Response:
     revoke_token(session, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

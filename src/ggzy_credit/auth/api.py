@@ -88,25 +88,7 @@ def login(
     if result.error is not None:
         raise result.error
     assert result.started is not None
-    max_age = int(sessions.ABSOLUTE.total_seconds())
-    response.set_cookie(
-        sessions.SESSION_COOKIE,
-        result.started.cookie,
-        max_age=max_age,
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
-    response.set_cookie(
-        sessions.CSRF_COOKIE,
-        result.started.csrf,
-        max_age=max_age,
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=False,
-        samesite="lax",
-    )
+    result.started.set_cookies(response, secure=settings.cookie_secure)
     return out
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggzy_credit.auth.roles import Role
+from ggzy_credit.web.params import DbId
 
 
 class LoginIn(BaseModel):
@@ -51,7 +52,9 @@ class UserIn(BaseModel):
     organisation: str | None = Field(
         default=None, max_length=200, description="所属单位（监管部门、金融机构必填）"
     )
-    subject_ids: list[int] = Field(default_factory=list, max_length=200, description="经营主体账号代表的主体")
+    subject_ids: list[DbId] = Field(
+        default_factory=list, max_length=200, description="经营主体账号代表的主体"
+    )
     platforms: list[str] | None = Field(
         default=None, max_length=50, description="授权的平台代码；缺省为全部平台"
     )
@@ -75,8 +78,8 @@ class TokenIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="调用方名称")
     role: Role | None = Field(default=None, description="角色（个人令牌取用户的角色）")
-    user_id: int | None = Field(default=None, description="个人令牌所属用户")
-    subject_id: int | None = None
+    user_id: DbId | None = Field(default=None, description="个人令牌所属用户")
+    subject_id: DbId | None = None
     organisation: str | None = Field(default=None, max_length=200)
     scopes: list[str] | None = Field(
         default=None, max_length=50, description="read、write 或 资源:read|write|*"

@@ -17,6 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from ggzy_credit.auth.accounts import caller_for_user
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.models import PortalSession, User
 from ggzy_credit.errors import Forbidden, Unauthenticated
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
 
 SESSION_COOKIE = "ggzy_session"
 CSRF_COOKIE = "ggzy_csrf"
@@ -44,6 +48,14 @@ class NewSession:
     row: PortalSession
     cookie: str
     csrf: str
+
+    def set_cookies(self, response: Response, *, secure: bool) -> None:
+        """The session cookie (HttpOnly) and the readable CSRF cookie, both for the whole site."""
+        max_age = int(ABSOLUTE.total_seconds())
+        for name, value, httponly in ((SESSION_COOKIE, self.cookie, True), (CSRF_COOKIE, self.csrf, False)):
+            response.set_cookie(
+                name, value, max_age=max_age, path="/", secure=secure, httponly=httponly, samesite="lax"
+            )
 
 
 def _digest(value: str) -> str:

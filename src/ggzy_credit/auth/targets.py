@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from ggzy_credit.records.models import CreditRecord, Evidence
 from ggzy_credit.standards.models import Platform, StandardItem
+from ggzy_credit.web.params import MAX_INT32
 
-_MAX_ID = 2**63 - 1
+_MAX_ID = MAX_INT32  # ids are INTEGER columns: a larger value names no row
 
 
 @dataclass

@@ -19,6 +19,7 @@ from ggzy_credit.ledger import service as ledger
 from ggzy_credit.ledger.cli import app as ledger_app
 from ggzy_credit.ledger.keys import ensure_signing_key, signing_key
 from ggzy_credit.monitoring.cli import app as monitor_app
+from ggzy_credit.ops.cli import backup_command, restore_command
 from ggzy_credit.pii.keys import pii_cipher
 from ggzy_credit.portal import demo_accounts as portal_demo_accounts
 from ggzy_credit.records.cli import app as records_app
@@ -42,6 +43,8 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workflows_app, name="workflows")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 DEMO_TOKENS = "demo-tokens.json"
 
@@ -141,6 +144,10 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        # A spawned worker re-imports the whole CLI before it answers the supervisor's health check;
+        # on a busy machine that takes longer than uvicorn's 5 s, and the worker would be killed and
+        # restarted over and over.
+        timeout_worker_healthcheck=30,
     )
 
 

@@ -6,6 +6,7 @@ from ggzy_credit.auth import models as auth_models  # noqa: F401
 from ggzy_credit.db.base import Base
 from ggzy_credit.exchange import models as exchange_models  # noqa: F401
 from ggzy_credit.exchange import webhook_models as webhook_models
+from ggzy_credit.financing import models as financing_models  # noqa: F401
 from ggzy_credit.ledger import models as ledger_models  # noqa: F401
 from ggzy_credit.monitoring import models as monitoring_models  # noqa: F401
 from ggzy_credit.records import events as records_events  # noqa: F401

@@ -20,6 +20,7 @@ from ggzy_credit.exchange.models import ImportRun
 from ggzy_credit.exchange.schemas import ImportReportOut, ImportRunOut, ImportRunPage, SourceOut
 from ggzy_credit.exchange.service import import_bytes, registry_for
 from ggzy_credit.web.deps import CipherDep, SessionDep, SettingsDep, allow, public
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(tags=["数据交换 exchange"])
 importers = allow(Role.ADMIN, Role.RECORDER)
@@ -94,7 +95,7 @@ def list_runs(
     source: Annotated[str | None, Query(max_length=40)] = None,
     run_status: Annotated[Literal["succeeded", "failed"] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ImportRunPage:
     query = select(ImportRun)
     if source:
@@ -112,7 +113,7 @@ def list_runs(
     summary="导入报告（逐行结果）",
     dependencies=[Depends(overseers)],
 )
-def read_run(session: SessionDep, run_id: int) -> ImportReportOut:
+def read_run(session: SessionDep, run_id: DbId) -> ImportReportOut:
     run = session.get(ImportRun, run_id)
     if run is None:
         raise NotFound(f"导入记录 {run_id} 不存在")
@@ -123,10 +124,12 @@ def read_run(session: SessionDep, run_id: int) -> ImportReportOut:
     "/exports/public-records",
     summary="公开信用记录批量导出（JSON Lines 或 CSV）",
     dependencies=[Depends(public())],
+    response_class=StreamingResponse,
     responses={
         200: {
             "description": "数据流；截取点见 X-GGZY-Cut-At、X-GGZY-Max-Record-Id、"
-            "X-GGZY-Ledger-Size、X-GGZY-Ledger-Head 响应头"
+            "X-GGZY-Ledger-Size、X-GGZY-Ledger-Head 响应头",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
         }
     },
 )
@@ -149,12 +152,19 @@ def export_public(
 @router.get(
     "/exports/approved/{approval_id}",
     summary="经批准的非公开信用记录批量导出（JSON Lines 或 CSV）",
-    responses={403: {"description": "没有本人经批准、未过期、未用完的批量导出授权"}},
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "数据流（JSON Lines 或 CSV）",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        },
+        403: {"description": "没有本人经批准、未过期、未用完的批量导出授权"},
+    },
 )
 def export_approved(
     request: Request,
     session: SessionDep,
-    approval_id: int,
+    approval_id: DbId,
     caller: Annotated[Caller, Depends(allow(Role.ADMIN, Role.RECORDER, Role.REVIEWER, Role.REGULATOR))],
     fmt: Annotated[Literal["jsonl", "csv"], Query(alias="format")] = "jsonl",
 ) -> StreamingResponse:

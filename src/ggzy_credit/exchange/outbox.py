@@ -147,6 +147,31 @@ def records_created(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     return enqueue_many(session, "record.created", payloads, public=[p["public"] for p in payloads])
 
 
+def record_event(session: Session, event_type: str, record: Any, fields: Mapping[str, Any]) -> int:
+    """``record.revoked`` / ``record.corrected`` / ``record.repaired`` for one record event.
+
+    ``record`` is the ``CreditRecord`` the event points at; the event is public when the record's
+    item is published (like ``record.created``).
+    """
+    if not subscribers(session, event_type):
+        return 0
+    from ggzy_credit.standards.models import Platform, StandardItem
+
+    item = session.get(StandardItem, record.item_id)
+    platform = session.get(Platform, record.platform_id)
+    public = bool(item.public) if item is not None else True
+    payload = {
+        "record_id": record.id,
+        "platform": platform.code if platform is not None else None,
+        "external_id": record.external_id,
+        "subject_id": record.subject_id,
+        "item_code": record.item_code,
+        **fields,
+        "public": public,
+    }
+    return enqueue(session, event_type, payload, public=public)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

@@ -27,6 +27,7 @@ from ggzy_credit.exchange.schemas import (
 from ggzy_credit.exchange.webhook_models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from ggzy_credit.exchange.webhooks import requeue
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(prefix="/webhooks", tags=["推送订阅 webhooks"])
 admin = allow(Role.ADMIN)
@@ -88,7 +89,7 @@ def list_subscriptions(session: SessionDep) -> list[SubscriptionOut]:
     summary="订阅详情",
     dependencies=[Depends(admin)],
 )
-def read_subscription(session: SessionDep, subscription_id: int) -> SubscriptionOut:
+def read_subscription(session: SessionDep, subscription_id: DbId) -> SubscriptionOut:
     return _out(subscriptions.get(session, subscription_id))
 
 
@@ -99,7 +100,7 @@ def read_subscription(session: SessionDep, subscription_id: int) -> Subscription
     dependencies=[Depends(admin)],
 )
 def update_subscription(
-    session: SessionDep, subscription_id: int, data: SubscriptionPatch
+    session: SessionDep, subscription_id: DbId, data: SubscriptionPatch
 ) -> SubscriptionOut:
     return _out(subscriptions.update(session, subscription_id, **data.model_dump(exclude_unset=True)))
 
@@ -110,7 +111,7 @@ def update_subscription(
     summary="更换签名密钥",
     dependencies=[Depends(admin)],
 )
-def rotate_secret(session: SessionDep, cipher: CipherDep, subscription_id: int) -> SecretOut:
+def rotate_secret(session: SessionDep, cipher: CipherDep, subscription_id: DbId) -> SecretOut:
     return SecretOut(secret=subscriptions.rotate_secret(session, cipher, subscription_id))
 
 
@@ -123,9 +124,9 @@ def rotate_secret(session: SessionDep, cipher: CipherDep, subscription_id: int) 
 def list_outbox(
     session: SessionDep,
     outbox_status: Annotated[Literal["pending", "delivered", "dead"] | None, Query(alias="status")] = None,
-    subscription: Annotated[int | None, Query()] = None,
+    subscription: Annotated[DbId | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> OutboxPage:
     query = select(OutboxMessage)
     if outbox_status:
@@ -143,7 +144,7 @@ def list_outbox(
     summary="重新投递一条死信",
     dependencies=[Depends(admin)],
 )
-def retry_dead_letter(session: SessionDep, outbox_id: int) -> RequeueOut:
+def retry_dead_letter(session: SessionDep, outbox_id: DbId) -> RequeueOut:
     row = session.get(OutboxMessage, outbox_id)
     if row is None:
         raise NotFound(f"推送事件 {outbox_id} 不存在")
@@ -155,10 +156,10 @@ def retry_dead_letter(session: SessionDep, outbox_id: int) -> RequeueOut:
 @router.get("/deliveries", response_model=DeliveryPage, summary="投递日志", dependencies=[Depends(admin)])
 def list_deliveries(
     session: SessionDep,
-    subscription: Annotated[int | None, Query()] = None,
-    outbox_id: Annotated[int | None, Query()] = None,
+    subscription: Annotated[DbId | None, Query()] = None,
+    outbox_id: Annotated[DbId | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     query = select(WebhookDelivery)
     if subscription is not None:

@@ -28,6 +28,7 @@ from ggzy_credit.ledger.schemas import (
     PublicKeyOut,
 )
 from ggzy_credit.web.deps import SessionDep, SettingsDep, allow, public
+from ggzy_credit.web.params import Count, Offset
 
 router = APIRouter(prefix="/ledger", tags=["防篡改账本 ledger"])
 anyone = [Depends(public())]
@@ -70,7 +71,7 @@ def latest_head(session: SessionDep) -> HeadOut:
 @router.get("/heads", response_model=HeadPage, dependencies=anyone, summary="全部签名树头（由旧到新）")
 def list_heads(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> HeadPage:
     total, heads = service.heads(session, offset=offset, limit=limit)
@@ -80,7 +81,7 @@ def list_heads(
 @router.get(
     "/entries/{index}", response_model=EntryOut, dependencies=anyone, summary="账本条目（叶子数据与哈希）"
 )
-def read_entry(session: SessionDep, index: int) -> EntryOut:
+def read_entry(session: SessionDep, index: Count) -> EntryOut:
     return _entry(session, index, reveal=False)
 
 
@@ -90,7 +91,7 @@ def read_entry(session: SessionDep, index: int) -> EntryOut:
     dependencies=insiders,
     summary="账本条目（含不公开的叶子数据，查看留痕）",
 )
-def read_entry_data(session: SessionDep, index: int) -> EntryOut:
+def read_entry_data(session: SessionDep, index: Count) -> EntryOut:
     return _entry(session, index, reveal=True)
 
 
@@ -128,8 +129,8 @@ def _default_size(session: Session, given: int | None, field: str) -> int:
 )
 def inclusion_proof(
     session: SessionDep,
-    index: Annotated[int, Query(ge=0, description="叶子序号")],
-    tree_size: Annotated[int | None, Query(ge=1, description="树的规模，缺省为最新签名树头的规模")] = None,
+    index: Annotated[Count, Query(description="叶子序号")],
+    tree_size: Annotated[Count | None, Query(ge=1, description="树的规模，缺省为最新签名树头的规模")] = None,
 ) -> InclusionProofOut:
     size = _default_size(session, tree_size, "tree_size")
     if index >= size:
@@ -153,8 +154,8 @@ def inclusion_proof(
 )
 def consistency_proof(
     session: SessionDep,
-    first: Annotated[int, Query(ge=0, description="较早的树规模")],
-    second: Annotated[int | None, Query(ge=0, description="较晚的树规模，缺省为最新签名树头的规模")] = None,
+    first: Annotated[Count, Query(description="较早的树规模")],
+    second: Annotated[Count | None, Query(description="较晚的树规模，缺省为最新签名树头的规模")] = None,
 ) -> ConsistencyProofOut:
     size = _default_size(session, second, "second")
     if first > size:

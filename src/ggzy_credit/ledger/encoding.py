@@ -47,13 +47,30 @@ def event_bytes_reference(kind: str, entity: str, entity_id: int, payload: dict[
 
 
 def _plain(value: object) -> bool:
+    """Whether the C encoder writes ``value`` exactly as the reference encoder would.
+
+    Loops rather than ``all(generator)``: an event is checked per leaf appended, and the flat
+    payload dicts most events carry are then checked without a call per value.
+    """
     kind = type(value)
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or not key.isascii():
+                return False
+            item_kind = type(item)
+            if item is None or item_kind is str or item_kind is bool:
+                continue
+            if item_kind is int:
+                if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    continue
+                return False
+            if not _plain(item):
+                return False
+        return True
     if value is None or kind is str or kind is bool:
         return True
     if kind is int:
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER  # type: ignore[operator]
-    if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())  # type: ignore[attr-defined]
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)  # type: ignore[attr-defined]
+        return all(_plain(item) for item in value)  # type: ignore[attr-defined]
     return False

@@ -23,7 +23,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session
 
-PROVIDERS: list[str] = ["ggzy_credit.ledger.sources", "ggzy_credit.workflows.ledger_sources"]
+PROVIDERS: list[str] = [
+    "ggzy_credit.ledger.sources",
+    "ggzy_credit.records.ledger_source",
+    "ggzy_credit.workflows.ledger_sources",
+]
 
 
 class LiveRow(NamedTuple):

@@ -69,7 +69,8 @@ def log_rows(session: Session, kind: str, entity: str, ids: Sequence[int]) -> li
     wanted = list(dict.fromkeys(ids))
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
-        loaded = src.load(session, IdFilter(ids=part))
+        keep = set(part)
+        loaded = [r for r in src.load(session, _id_filter(part)) if r.id in keep]
         rows = {r.id: r for r in loaded}
         missing = [i for i in part if i not in rows]
         if missing:
@@ -79,6 +80,18 @@ def log_rows(session: Session, kind: str, entity: str, ids: Sequence[int]) -> li
             session, [Event(kind, entity, i, rows[i].payload, public.get(i, True)) for i in part]
         )
     return out
+
+
+def _id_filter(ids: list[int]) -> IdFilter:
+    """A range when the ids are dense (rows just created together), else the list.
+
+    A range is one small statement; a list of 1,000 ids is 1,000 bind parameters to render and
+    parse. Rows of the range that were not asked for are dropped by the caller.
+    """
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        return IdFilter(after=low - 1, upto=high)
+    return IdFilter(ids=ids)
 
 
 def backfill_if_empty(session: Session, window: int = 5_000) -> int:

@@ -2,12 +2,18 @@
 
 Python is the authority on a leaf's bytes (:mod:`ggzy_credit.ledger.encoding`); these expressions
 only *pre-filter*: a row whose SQL rendering equals its leaf data is intact, every other row is
-re-checked in Python before anything is reported. Both databases escape strings exactly as RFC 8785
-does (``"`` and ``\\``, ``\\b \\t \\n \\f \\r``, other controls as lower-case ``\\u00xx``, nothing
-else) — the tests hold them to that — and the keys are written in sorted order here.
+re-checked in Python before anything is reported. The keys are written in sorted order here.
 
-* SQLite: ``json_object()`` (C, one call per row, minified, keys in argument order).
-* PostgreSQL: ``json_build_object`` adds spaces, so members are concatenated from ``to_json()``.
+* SQLite: ``json_object()`` (C, one call per row, minified, keys in argument order); it escapes
+  strings exactly as RFC 8785 does (``"`` and ``\\``, ``\\b \\t \\n \\f \\r``, other controls as
+  lower-case ``\\u00xx``, nothing else).
+* PostgreSQL: concatenation (``||``). ``to_json()`` escapes exactly too but is the most expensive
+  call in the row, so strings are escaped with ``replace()``: ``\\`` and ``"``, then ``\\n``,
+  ``\\r`` and ``\\t`` (the control characters real texts carry). A string holding any other control
+  character keeps it raw, so its rendering cannot equal a canonical leaf (canonical JSON never
+  holds a raw control character) and the row is re-checked in Python: slower, never wrong. The
+  other direction is what matters: a rendering *equal* to a canonical leaf has only the escapes
+  above, each of which is exact, so the row's values are the leaf's values.
 """
 
 from __future__ import annotations
@@ -15,22 +21,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, func, literal
+from sqlalchemy import Date, Integer, String, Text, cast, func, literal
 from sqlalchemy.sql import ColumnElement
 
 SHANGHAI = "Asia/Shanghai"
+# ``\`` first: the backslashes the later replacements add must not be doubled again. Line breaks and
+# tabs only in prose (``Text`` or ``String`` of 200+ characters); identifiers holding them are rare
+# and take the Python re-check.
+_PG_ESCAPES = (("\\", "\\\\"), ('"', '\\"'))
+_PG_PROSE_ESCAPES = (*_PG_ESCAPES, ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_PROSE_LENGTH = 200
+# A quoted instant in one to_char call (cf. ``sources._instant``): "2026-01-02T03:04:05.000006+08:00"
+_PG_INSTANT = '\\"YYYY-MM-DD"T"HH24:MI:SS.US"+08:00"\\"'
 
 
 def text_value(column: Any, dialect: str) -> ColumnElement[str]:
     """A nullable text column as a JSON value (``"…"`` or ``null``)."""
     if dialect == "sqlite":
         return func.json_quote(column)
-    return func.coalesce(cast(func.to_json(cast(column, Text)), Text), literal("null"))
+    escaped: Any = cast(column, Text)
+    for raw, written in _pg_escapes(getattr(column, "type", None)):
+        escaped = func.replace(escaped, literal(raw, Text), literal(written, Text))
+    return func.coalesce(cat('"', escaped, '"'), literal("null", Text))
+
+
+def _pg_escapes(kind: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(kind, Date | Integer):  # printed as digits and dashes
+        return ()
+    if isinstance(kind, String) and not isinstance(kind, Text) and (kind.length or 0) < _PROSE_LENGTH:
+        return _PG_ESCAPES
+    return _PG_PROSE_ESCAPES
 
 
 def int_value(column: Any, dialect: str) -> ColumnElement[str]:
     """An integer column as a JSON value."""
-    return func.coalesce(cast(column, Text), literal("null"))
+    return func.coalesce(cast(column, Text), literal("null", Text))
 
 
 def shanghai_instant(column: Any, dialect: str) -> ColumnElement[str]:
@@ -40,6 +65,13 @@ def shanghai_instant(column: Any, dialect: str) -> ColumnElement[str]:
             func.strftime("%Y-%m-%dT%H:%M:%S", column, "+8 hours"), func.substr(column, 20, 7), "+08:00"
         )
     return cat(func.to_char(func.timezone(SHANGHAI, column), 'YYYY-MM-DD"T"HH24:MI:SS.US'), "+08:00")
+
+
+def _pg_instant_value(column: Any) -> ColumnElement[str]:
+    """``shanghai_instant`` as a JSON value, quotes included, in one call (PostgreSQL)."""
+    return func.coalesce(
+        func.to_char(func.timezone(SHANGHAI, column), literal(_PG_INSTANT, Text)), literal("null", Text)
+    )
 
 
 def obj(members: Sequence[tuple[str, Any, str]], dialect: str) -> ColumnElement[str]:
@@ -54,8 +86,10 @@ def obj(members: Sequence[tuple[str, Any, str]], dialect: str) -> ColumnElement[
         return func.json_object(*args)
     parts: list[Any] = []
     for i, (key, column, kind) in enumerate(members):
-        render = {"text": text_value, "int": int_value}.get(kind)
-        value = render(column, dialect) if render else text_value(shanghai_instant(column, dialect), dialect)
+        if kind == "instant":
+            value = _pg_instant_value(column)
+        else:
+            value = (text_value if kind == "text" else int_value)(column, dialect)
         parts += [("{" if i == 0 else ",") + f'"{key}":', value]
     return cat(*parts, "}")
 
@@ -65,9 +99,8 @@ def event(
 ) -> ColumnElement[str]:
     """The whole leaf data: ``{"entity":…,"entity_id":…,"kind":…,"payload":…}``."""
     head = f'{{"entity":"{entity}","entity_id":'
-    return cat(
-        head, cast(entity_id, Text), ',"kind":', text_value(kind, dialect), ',"payload":', payload, "}"
-    )
+    parts = [head, cast(entity_id, Text), ',"kind":', text_value(kind, dialect), ',"payload":', payload, "}"]
+    return cat(*parts)
 
 
 def cat(*parts: Any) -> ColumnElement[str]:
@@ -79,8 +112,8 @@ def cat(*parts: Any) -> ColumnElement[str]:
     return out  # type: ignore[no-any-return]
 
 
-def data_text(column: Any, dialect: str) -> ColumnElement[str]:
-    """Stored leaf data (bytes) as text for comparison."""
+def data_equals(column: Any, rendered: ColumnElement[str], dialect: str) -> ColumnElement[bool]:
+    """Stored leaf data equals the rendering (PostgreSQL compares bytes: no UTF-8 check of the data)."""
     if dialect == "sqlite":
-        return cast(column, Text)
-    return func.convert_from(column, "UTF8")
+        return cast(column, Text) == rendered
+    return column == func.convert_to(rendered, "UTF8")

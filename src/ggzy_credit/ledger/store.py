@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
+from ggzy_credit.db.bulk import insert_rows
 from ggzy_credit.ledger import merkle
 from ggzy_credit.ledger.models import LedgerLeaf, LedgerNode, LedgerState
 
@@ -42,11 +43,16 @@ def reserve(session: Session, count: int) -> int:
     The UPDATE of the single ``ledger_state`` row is the lock: PostgreSQL holds the row lock until
     commit, SQLite takes its database write lock. A rolled-back transaction releases its positions.
     """
-    stmt = update(LedgerState).where(LedgerState.id == 1).values(tree_size=LedgerState.tree_size + count)
-    if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
+    stmt = (
+        update(LedgerState)
+        .where(LedgerState.id == 1)
+        .values(tree_size=LedgerState.tree_size + count)
+        .returning(LedgerState.tree_size)  # one round trip: the new size comes back with the lock
+    )
+    new_size = session.scalar(stmt)
+    if new_size is None:
         _create_state(session)
-        session.execute(stmt)
-    new_size = session.scalar(select(LedgerState.tree_size).where(LedgerState.id == 1))
+        new_size = session.scalar(stmt)
     assert new_size is not None
     return int(new_size) - count
 
@@ -99,24 +105,8 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf]) -> list[int]:
 
 
 def _bulk_insert(session: Session, model: type, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    if len(rows) > 50 and session.get_bind().dialect.name == "postgresql":
-        _copy(session, model, rows)
-    else:
-        session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
-
-
-def _copy(session: Session, model: type, rows: list[dict[str, object]]) -> None:
-    """PostgreSQL COPY on the session's own connection: same transaction, a fraction of the cost."""
-    table = model.__table__  # type: ignore[attr-defined]
-    columns = list(rows[0])
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cursor:  # type: ignore[union-attr]
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+    # More than 50 rows on PostgreSQL: COPY on the session's own connection (same transaction).
+    insert_rows(session, model.__table__, rows, copy_above=50)  # type: ignore[attr-defined]
 
 
 def frontier_keys(tree_size: int) -> set[Key]:

@@ -26,6 +26,7 @@ from ggzy_credit.monitoring.schemas import (
 )
 from ggzy_credit.standards.models import Platform
 from ggzy_credit.web.deps import SessionDep, SettingsDep, allow
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(tags=["监测预警 monitoring"])
 readers = allow(Role.ADMIN, Role.REVIEWER, Role.REGULATOR)
@@ -66,13 +67,13 @@ def list_warnings(
     session: SessionDep,
     rule: Annotated[str | None, Query(description="规则代码")] = None,
     status: Annotated[str | None, Query(pattern="^(new|confirmed|dismissed)$", description="状态")] = None,
-    subject: Annotated[int | None, Query(description="涉及的经营主体 ID")] = None,
+    subject: Annotated[DbId | None, Query(description="涉及的经营主体 ID")] = None,
     project_code: Annotated[str | None, Query(max_length=100)] = None,
     platform: Annotated[str | None, Query(max_length=40)] = None,
     raised_from: Annotated[datetime | None, Query(description="预警时间起")] = None,
     raised_to: Annotated[datetime | None, Query(description="预警时间止（不含）")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> WarningPage:
     where = service.WarningFilter(rule, status, subject, project_code, platform, raised_from, raised_to)
     total, rows = service.list_warnings(session, where, limit=limit, offset=offset)
@@ -85,20 +86,20 @@ def list_warnings(
     summary="预警详情（含证据）",
     dependencies=[Depends(readers)],
 )
-def read_warning(session: SessionDep, warning_id: int) -> WarningOut:
+def read_warning(session: SessionDep, warning_id: DbId) -> WarningOut:
     return _out(session, [service.get_warning(session, warning_id)])[0]
 
 
 @router.post("/warnings/{warning_id}/confirm", response_model=WarningOut, summary="确认预警")
 def confirm_warning(
-    session: SessionDep, warning_id: int, data: ConfirmIn, caller: Annotated[Caller, Depends(deciders)]
+    session: SessionDep, warning_id: DbId, data: ConfirmIn, caller: Annotated[Caller, Depends(deciders)]
 ) -> WarningOut:
     return _out(session, [service.decide(session, warning_id, "confirm", data.note, caller.label)])[0]
 
 
 @router.post("/warnings/{warning_id}/dismiss", response_model=WarningOut, summary="排除预警（须说明理由）")
 def dismiss_warning(
-    session: SessionDep, warning_id: int, data: DismissIn, caller: Annotated[Caller, Depends(deciders)]
+    session: SessionDep, warning_id: DbId, data: DismissIn, caller: Annotated[Caller, Depends(deciders)]
 ) -> WarningOut:
     return _out(session, [service.decide(session, warning_id, "dismiss", data.reason, caller.label)])[0]
 

@@ -1,4 +1,6 @@
-"""Market entities' cases: objections (异议) and repair applications (信用修复) with evidence, commitments.
+"""Market entities' cases: repair applications (信用修复) with evidence, and commitments (信用承诺).
+
+Objections are in :mod:`ggzy_credit.portal.entity_objections`, which shares the upload helpers here.
 
 Forms post multipart data and work without JavaScript; the services of ``workflows`` decide. A form
 that is refused comes back with the written text kept and each problem next to its field (files
@@ -24,16 +26,15 @@ from ggzy_credit.portal.routing import PortalRoute
 from ggzy_credit.standards import service as standards
 from ggzy_credit.subjects import service as subjects
 from ggzy_credit.web.deps import SessionDep, SettingsDep, allow
-from ggzy_credit.workflows import commitments, objections, repair, views
+from ggzy_credit.workflows import commitments, repair, views
 from ggzy_credit.workflows import evidence as files
-from ggzy_credit.workflows.calendar_store import work_calendar
 
 router = APIRouter(prefix="/my/subjects/{subject_id}", route_class=PortalRoute, include_in_schema=False)
 own = allow(Role.SUBJECT, own=Role.SUBJECT)
 own_write = allow(Role.SUBJECT, own=Role.SUBJECT, nonpublic=False)
 
 
-async def _uploads(form_files: list[UploadFile | str], settings: Settings) -> list[files.Upload]:
+async def uploads_of(form_files: list[UploadFile | str], settings: Settings) -> list[files.Upload]:
     """The chosen files; an empty file input (nothing chosen) posts one nameless empty part."""
     out = []
     for upload in form_files:
@@ -45,115 +46,11 @@ async def _uploads(form_files: list[UploadFile | str], settings: Settings) -> li
     return out
 
 
-def _record_for(session: SessionDep, subject_id: int, record_id: int | None) -> publication.RecordRow:
+def record_for(session: SessionDep, subject_id: int, record_id: int | None) -> publication.RecordRow:
     record = publication.record(session, record_id) if record_id else None
     if record is None or record.subject_id != subject_id:
         raise NotFound(f"信用记录 {record_id} 不存在")
     return record
-
-
-# -- objections ---------------------------------------------------------------------------------
-
-
-@router.get("/objections/new", response_class=HTMLResponse, summary="经营主体填写异议申请")
-def objection_form(
-    request: Request,
-    session: SessionDep,
-    subject_id: int,
-    caller: Annotated[Caller, Depends(own)],
-    record_id: Annotated[int | None, Query()] = None,
-) -> HTMLResponse:
-    subject = subjects.get_subject(session, subject_id)
-    record = _record_for(session, subject_id, record_id)
-    return _objection_page(request, subject, record, {"reason": ""}, {})
-
-
-def _objection_page(request, subject, record, values, errors, status_code=200) -> HTMLResponse:  # type: ignore[no-untyped-def]
-    return page(
-        request,
-        "entity/objection_form.html",
-        {"subject": subject, "record": record, "values": values, "errors": errors},
-        title=tr(request).gettext("提出异议"),
-        status_code=status_code,
-    )
-
-
-@router.post("/objections", response_class=HTMLResponse, summary="经营主体提出异议")
-async def objection_submit(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    subject_id: int,
-    caller: Annotated[Caller, Depends(own_write)],
-) -> Response:
-    form = await request.form()
-    values = {"reason": str(form.get("reason") or "").strip(), "record_id": str(form.get("record_id") or "")}
-    record = _record_for(
-        session, subject_id, int(values["record_id"]) if values["record_id"].isdigit() else None
-    )
-    subject = subjects.get_subject(session, subject_id)
-    try:
-        uploads = await _uploads(form.getlist("files"), settings)
-        obj = objections.submit(
-            session,
-            work_calendar(session),
-            caller,
-            target="record",
-            reason=values["reason"],
-            uploads=uploads,
-            evidence_root=settings.evidence_dir,
-            max_bytes=settings.evidence_max_bytes,
-            record_id=record.id,
-            subject_id=subject_id,
-        )
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return _objection_page(request, subject, record, values, domain_errors(exc), status_code=422)
-    return RedirectResponse(f"/my/subjects/{subject_id}/objections/{obj.id}?filed=1", status_code=303)
-
-
-@router.get("/objections/{objection_id}", response_class=HTMLResponse, summary="经营主体查看异议办理情况")
-def objection_view(
-    request: Request,
-    session: SessionDep,
-    subject_id: int,
-    objection_id: int,
-    caller: Annotated[Caller, Depends(own)],
-    filed: Annotated[int, Query()] = 0,
-) -> HTMLResponse:
-    t = tr(request)
-    out = views.read_objection(session, caller, objection_id)
-    if out.subject_id != subject_id:
-        raise NotFound(t.gettext("异议 %(id)s 不存在", id=objection_id))
-    record = publication.record(session, out.record_id) if out.record_id else None
-    return page(
-        request,
-        "entity/objection.html",
-        {
-            "subject_id": subject_id,
-            "o": out,
-            "record": record,
-            "filed": bool(filed),
-            "status": labels.label(labels.OBJECTION_STATUS, out.status, t),
-            "outcome": labels.label(labels.OBJECTION_OUTCOMES, out.outcome, t),
-        },
-        title=t.gettext("异议 %(id)s", id=objection_id),
-    )
-
-
-@router.post("/objections/{objection_id}/withdraw", summary="经营主体撤回异议")
-def objection_withdraw(
-    session: SessionDep,
-    subject_id: int,
-    objection_id: int,
-    caller: Annotated[Caller, Depends(own_write)],
-    reason: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    out = views.read_objection(session, caller, objection_id)
-    if out.subject_id != subject_id:
-        raise NotFound(f"异议 {objection_id} 不存在")
-    objections.withdraw(session, caller, objection_id, reason or "经营主体撤回异议")
-    return RedirectResponse(f"/my/subjects/{subject_id}/objections/{objection_id}", status_code=303)
 
 
 # -- repair ---------------------------------------------------------------------------------------
@@ -168,7 +65,7 @@ def repair_form(
     record_id: Annotated[int | None, Query()] = None,
 ) -> HTMLResponse:
     subject = subjects.get_subject(session, subject_id)
-    record = _record_for(session, subject_id, record_id)
+    record = record_for(session, subject_id, record_id)
     return _repair_page(request, session, subject, record, {"reason": ""}, {})
 
 
@@ -204,12 +101,12 @@ async def repair_submit(
 ) -> Response:
     form = await request.form()
     values = {"reason": str(form.get("reason") or "").strip(), "record_id": str(form.get("record_id") or "")}
-    record = _record_for(
+    record = record_for(
         session, subject_id, int(values["record_id"]) if values["record_id"].isdigit() else None
     )
     subject = subjects.get_subject(session, subject_id)
     try:
-        uploads = await _uploads(form.getlist("files"), settings)
+        uploads = await uploads_of(form.getlist("files"), settings)
         application = repair.apply(
             session,
             caller,

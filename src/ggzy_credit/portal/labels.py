@@ -58,6 +58,7 @@ ROLES = {
     "bank": N_("金融机构"),
 }
 
+REVIEW_STATES = {"unreviewed": N_("待复核"), "questioned": N_("存疑"), "verified": N_("复核无误")}
 EVENT_KINDS = {"revoked": N_("已撤销"), "corrected": N_("已更正"), "repaired": N_("已修复")}
 OBJECTION_STATUS = {
     "submitted": N_("已提交"),

@@ -117,25 +117,7 @@ def login_submit(
         return _form(request, values, errors, status_code=401)
     assert result.started is not None
     response = RedirectResponse(safe_next(next, home_of(caller)), status_code=303)
-    max_age = int(sessions.ABSOLUTE.total_seconds())
-    response.set_cookie(
-        sessions.SESSION_COOKIE,
-        result.started.cookie,
-        max_age=max_age,
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
-    response.set_cookie(
-        sessions.CSRF_COOKIE,
-        result.started.csrf,
-        max_age=max_age,
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=False,
-        samesite="lax",
-    )
+    result.started.set_cookies(response, secure=settings.cookie_secure)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 

@@ -1,4 +1,4 @@
-"""Staff: record entry (one record, live-validated in the browser), batch upload, the record view.
+"""Staff: record entry (one record, live-validated in the browser) and batch upload.
 
 The form posts plain HTML and works without JavaScript; ``static/record-form.js`` adds validation as
 you type against the standard in force (fetched from ``/api/v1/standards``). The server is the
@@ -13,17 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
-from ggzy_credit.errors import Conflict, InvalidInput, NotFound
+from ggzy_credit.errors import Conflict, InvalidInput
 from ggzy_credit.ledger import service as ledger
 from ggzy_credit.ledger.keys import signing_key
-from ggzy_credit.portal import labels, ledger_status, publication
+from ggzy_credit.portal import labels
 from ggzy_credit.portal.batch import BatchReport, import_rows
 from ggzy_credit.portal.forms import clean, domain_errors, parse
 from ggzy_credit.portal.render import page, tr
@@ -33,7 +33,6 @@ from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.schemas import RecordIn, Source
 from ggzy_credit.standards import service as standards
 from ggzy_credit.standards.service import StandardResolver
-from ggzy_credit.subjects import service as subjects
 from ggzy_credit.web.deps import CipherDep, SessionDep, SettingsDep, allow
 
 router = APIRouter(prefix="/staff/records", route_class=PortalRoute, include_in_schema=False)
@@ -221,36 +220,4 @@ async def batch_upload(
         {"report": report, "errors": errors, "filename": name, "skip_invalid": bool(skip_invalid)},
         title=t.gettext("批量导入信用记录"),
         status_code=status_code,
-    )
-
-
-@router.get("/{record_id}", response_class=HTMLResponse, summary="信用记录详情（工作人员）")
-def record_view(
-    request: Request,
-    session: SessionDep,
-    record_id: int,
-    caller: Annotated[Caller, Depends(readers)],
-    created: Annotated[int, Query()] = 0,
-) -> HTMLResponse:
-    t = tr(request)
-    record = publication.record(session, record_id)
-    if record is None:
-        raise NotFound(t.gettext("信用记录 %(id)s 不存在", id=record_id))
-    subject = subjects.get_subject(session, record.subject_id)
-    states = publication.record_states(session, [record_id]).get(record_id, [])
-    return page(
-        request,
-        "staff/record.html",
-        {
-            "record": record,
-            "subject": subject,
-            "events": states,
-            "published": publication.is_published(session, record_id, clock.today()),
-            "ledger": ledger_status.states(session, [record_id])[record_id],
-            "created": bool(created),
-            "source": labels.label(labels.SOURCES, record.source, t),
-            "item_kind": labels.label(labels.ITEM_KINDS, record.item_kind, t),
-            "event_names": {k: t.gettext(v) for k, v in labels.EVENT_KINDS.items()},
-        },
-        title=t.gettext("信用记录 %(id)s", id=record_id),
     )

@@ -55,7 +55,7 @@ def _counts(session: Session, ids: list[int], platforms: frozenset[str] | None) 
     )
     if platforms is not None:
         query = query.where(Platform.code.in_(sorted(platforms)))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 @router.get("", response_class=HTMLResponse, summary="监管查询（填写查询目的）")
@@ -275,9 +275,7 @@ def export_download(
             "published",
         ]
     )
-    names = dict(
-        session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids))).tuples().all()
-    )
+    names = dict(session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids))).all())
     for r in publication.records_of(session, subject_ids, platforms=caller.platforms):
         writer.writerow(
             [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -22,62 +22,64 @@ from ggzy_credit.portal.i18n import Translator
 from ggzy_credit.portal.render import page, tr
 from ggzy_credit.portal.routing import PortalRoute
 from ggzy_credit.web.deps import SessionDep, allow
-from ggzy_credit.workflows import complaints, repair
-from ggzy_credit.workflows.models import Complaint, RepairApplication
+from ggzy_credit.workflows import commitments, complaints, record_reviews, repair
+from ggzy_credit.workflows.models import Commitment, Complaint, RepairApplication
 
 router = APIRouter(prefix="/staff", route_class=PortalRoute, include_in_schema=False)
 staff = allow(Role.ADMIN, Role.RECORDER, Role.REVIEWER)
+
+
+def _count(session: Session, model: Any, *conditions: Any) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
 
 def queues(session: Session, caller: Caller, t: Translator, today: date) -> list[dict[str, object]]:
     """The review queues with their counts (one small query each)."""
     _ = t.gettext
     open_objections, overdue = staff_objections.counts(session, today)
-    repairs_open = (
-        session.scalar(
-            select(func.count())
-            .select_from(RepairApplication)
-            .where(RepairApplication.status.in_(repair.OPEN))
-        )
-        or 0
-    )
-    complaints_open = (
-        session.scalar(
-            select(func.count()).select_from(Complaint).where(Complaint.status == complaints.SUBMITTED)
-        )
-        or 0
-    )
     out: list[dict[str, object]] = [
         {"href": "/staff/objections", "label": _("待办异议"), "count": open_objections, "overdue": overdue},
         {
             "href": "/staff/repairs?status=submitted",
             "label": _("待审核的信用修复申请"),
-            "count": repairs_open,
+            "count": _count(session, RepairApplication, RepairApplication.status.in_(repair.OPEN)),
         },
-        {"href": "/staff/complaints", "label": _("待核查的质疑举报"), "count": complaints_open},
+        {
+            "href": "/staff/complaints",
+            "label": _("待核查的质疑举报"),
+            "count": _count(session, Complaint, Complaint.status == complaints.SUBMITTED),
+        },
+        {
+            "href": "/staff/commitments",
+            "label": _("待核查的信用承诺"),
+            "count": _count(session, Commitment, Commitment.status == commitments.SIGNED),
+        },
+        {
+            "href": "/staff/reviews",
+            "label": _("待复核的信用记录"),
+            "count": _capped(record_reviews.count_unreviewed(session, caller)),
+        },
     ]
     if caller.role in approvals.APPROVERS:
-        pending = (
-            session.scalar(
-                select(func.count())
-                .select_from(ApprovalRequest)
-                .where(
-                    ApprovalRequest.state == approvals.State.PENDING.value,
-                    ApprovalRequest.pending_until > clock.now(),
-                    ApprovalRequest.requested_by_principal != caller.principal,
-                )
-            )
-            or 0
+        pending = _count(
+            session,
+            ApprovalRequest,
+            ApprovalRequest.state == approvals.State.PENDING.value,
+            ApprovalRequest.pending_until > clock.now(),
+            ApprovalRequest.requested_by_principal != caller.principal,
         )
         out.append({"href": "/staff/approvals", "label": _("待审批"), "count": pending})
-        new_warnings = (
-            session.scalar(select(func.count()).select_from(EarlyWarning).where(EarlyWarning.status == "new"))
-            or 0
-        )
+        new_warnings = _count(session, EarlyWarning, EarlyWarning.status == "new")
         out.append({"href": "/staff/warnings", "label": _("待处理的预警"), "count": new_warnings})
     else:
         out.append({"href": "/staff/approvals", "label": _("我的审批申请"), "count": ""})
+    if caller.role is Role.ADMIN:
+        out.append({"href": "/staff/calendar", "label": _("节假日安排"), "count": ""})
     return out
+
+
+def _capped(n: int) -> str | int:
+    return f"{n}+" if n >= record_reviews.COUNT_CAP else n
 
 
 @router.get("", response_class=HTMLResponse, summary="工作台")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
@@ -15,6 +17,7 @@ from ggzy_credit.auth.roles import Role
 from ggzy_credit.errors import Conflict, InvalidInput
 from ggzy_credit.portal import labels, publication
 from ggzy_credit.portal.forms import domain_errors
+from ggzy_credit.portal.i18n import N_
 from ggzy_credit.portal.render import page, tr
 from ggzy_credit.portal.routing import PortalRoute
 from ggzy_credit.standards.service import StandardResolver
@@ -29,40 +32,69 @@ PAGE = 50
 
 
 def _names(session: Session, ids: list[int]) -> dict[int, str]:
-    from sqlalchemy import select
-
     if not ids:
         return {}
-    return dict(session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids))).all())
 
 
 # -- repair applications -------------------------------------------------------------------------
 
 
-@router.get("/repairs", response_class=HTMLResponse, summary="信用修复申请队列")
-def repair_queue(
-    request: Request,
-    session: SessionDep,
-    caller: Annotated[Caller, Depends(readers)],
-    status: Annotated[str, Query(pattern="^(submitted|reviewed|approved|rejected|withdrawn|)$")] = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> HTMLResponse:
-    t = tr(request)
-    total, items = views.list_repairs(session, caller, status=status or None, limit=PAGE, offset=offset)
-    return page(
-        request,
-        "staff/repairs.html",
-        {
-            "items": items,
-            "total": total,
-            "offset": offset,
-            "limit": PAGE,
-            "current": status,
-            "names": _names(session, [a.subject_id for a in items]),
-            "status": {k: t.gettext(v) for k, v in labels.REPAIR_STATUS.items()},
-        },
-        title=t.gettext("信用修复审核"),
+def case_queue(
+    router: APIRouter,
+    path: str,
+    *,
+    summary: str,
+    who: Callable[..., Caller],
+    lister: Callable[..., tuple[int, list[Any]]],
+    statuses: dict[str, str],
+    default: str,
+    template: str,
+    title: str,
+) -> None:
+    """Add a queue page of one kind of case at ``path``: filtered by ``?status=`` (one of ``statuses``,
+    or empty for all), paged, with the subjects' names. ``title`` is a marked (``N_``) message."""
+
+    def queue_page(
+        request: Request, session: SessionDep, caller: Caller, status: str = default, offset: int = 0
+    ) -> HTMLResponse:
+        t = tr(request)
+        total, items = lister(session, caller, status=status or None, limit=PAGE, offset=offset)
+        return page(
+            request,
+            template,
+            {
+                "items": items,
+                "total": total,
+                "offset": offset,
+                "limit": PAGE,
+                "current": status,
+                "names": _names(session, [i.subject_id for i in items]),
+                "status": {k: t.gettext(v) for k, v in statuses.items()},
+            },
+            title=t.gettext(title),
+        )
+
+    # Built here, so the annotations are objects (this module's are strings: postponed evaluation).
+    queue_page.__annotations__.update(
+        caller=Annotated[Caller, Depends(who)],
+        status=Annotated[str, Query(pattern=f"^({'|'.join(statuses)}|)$")],
+        offset=Annotated[int, Query(ge=0)],
     )
+    router.get(path, response_class=HTMLResponse, summary=summary)(queue_page)
+
+
+case_queue(
+    router,
+    "/repairs",
+    summary="信用修复申请队列",
+    who=readers,
+    lister=views.list_repairs,
+    statuses=labels.REPAIR_STATUS,
+    default="",
+    template="staff/repairs.html",
+    title=N_("信用修复审核"),
+)
 
 
 def _repair(
@@ -153,30 +185,17 @@ def repair_decide(
 # -- complaints -----------------------------------------------------------------------------------
 
 
-@router.get("/complaints", response_class=HTMLResponse, summary="质疑举报核查队列")
-def complaint_queue(
-    request: Request,
-    session: SessionDep,
-    caller: Annotated[Caller, Depends(readers)],
-    status: Annotated[str, Query(pattern="^(submitted|verified|unfounded|)$")] = "submitted",
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> HTMLResponse:
-    t = tr(request)
-    total, items = views.list_complaints(session, caller, status=status or None, limit=PAGE, offset=offset)
-    return page(
-        request,
-        "staff/complaints.html",
-        {
-            "items": items,
-            "total": total,
-            "offset": offset,
-            "limit": PAGE,
-            "current": status,
-            "names": _names(session, [c.subject_id for c in items]),
-            "status": {k: t.gettext(v) for k, v in labels.COMPLAINT_STATUS.items()},
-        },
-        title=t.gettext("质疑举报核查"),
-    )
+case_queue(
+    router,
+    "/complaints",
+    summary="质疑举报核查队列",
+    who=readers,
+    lister=views.list_complaints,
+    statuses=labels.COMPLAINT_STATUS,
+    default="submitted",
+    template="staff/complaints.html",
+    title=N_("质疑举报核查"),
+)
 
 
 def _complaint(

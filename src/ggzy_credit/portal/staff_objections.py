@@ -8,9 +8,10 @@ administrator or reviewer approves it in the approvals inbox.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,11 +22,14 @@ from ggzy_credit import clock
 from ggzy_credit.approvals import service as approvals
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
-from ggzy_credit.errors import Conflict, DomainError, InvalidInput
+from ggzy_credit.errors import Conflict, InvalidInput
 from ggzy_credit.portal import labels, publication
-from ggzy_credit.portal.forms import domain_errors
+from ggzy_credit.portal.entity_objections import platform_names
+from ggzy_credit.portal.forms import clean, domain_errors
+from ggzy_credit.portal.grants import grant_state
 from ggzy_credit.portal.render import page, tr
 from ggzy_credit.portal.routing import PortalRoute
+from ggzy_credit.standards.service import StandardResolver
 from ggzy_credit.subjects.models import Subject
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
 from ggzy_credit.workdays.calendar import UnknownCalendarYear, WorkCalendar
@@ -123,29 +127,13 @@ def objection_queue(
     )
 
 
-def _grant_state(session: Session, caller: Caller, record_id: int | None) -> str:
-    """``held`` (an approved grant covers the record), ``pending`` (requested), or ``none``."""
-    if record_id is None:
-        return "none"
-    try:
-        approvals.require_grant(
-            session, caller, approvals.Kind.CREDIT_CHANGE, approvals.Target.record(record_id)
-        )
-        return "held"
-    except DomainError:
-        pass
-    _total, mine = approvals.listing(
-        session,
-        caller,
-        state=approvals.State.PENDING,
-        kind=approvals.Kind.CREDIT_CHANGE,
-        mine=True,
-        limit=200,
-        offset=0,
-    )
-    targets = approvals.targets_of(session, [r.id for r in mine])
-    wanted = approvals.Target.record(record_id)
-    return "pending" if any(wanted in targets.get(r.id, []) for r in mine) else "none"
+def _items(session: Session, record: publication.RecordRow | None) -> list[tuple[str, str]]:
+    """The items of the record's platform in force on its deduction date (the correction's choices)."""
+    if record is None:
+        return []
+    resolved = StandardResolver(session).resolve(record.platform, record.deducted_on)
+    items = sorted(resolved[1].values(), key=lambda i: i.code) if resolved else []
+    return [(i.code, f"{i.code} {i.name}（{i.points}）") for i in items]
 
 
 def _detail(
@@ -180,9 +168,13 @@ def _detail(
             "outcome": labels.label(labels.OBJECTION_OUTCOMES, out.outcome, t),
             "outcomes": [(k, t.gettext(v)) for k, v in labels.OBJECTION_OUTCOMES.items()],
             "can_decide": caller.role in (Role.ADMIN, Role.REVIEWER),
-            "grant": _grant_state(session, caller, out.record_id)
-            if out.status == objections.ACCEPTED
+            "grant": grant_state(
+                session, caller, approvals.Kind.CREDIT_CHANGE, approvals.Target.record(out.record_id)
+            )
+            if out.status == objections.ACCEPTED and out.record_id is not None
             else "none",
+            "items": _items(session, record) if out.status == objections.ACCEPTED else [],
+            "platform_name": platform_names(session).get(out.platform, out.platform),
             "errors": errors or {},
             "values": values or {},
         },
@@ -247,35 +239,54 @@ def objection_request_grant(
     return RedirectResponse(f"/staff/objections/{objection_id}?done=requested", status_code=303)
 
 
+CHANGE_FIELDS = ("item_code", "occurred_on", "deducted_on", "project_code", "project_name", "description")
+# Domain errors name the record field (``item_code``) or the whole change (``changes``); the form's
+# fields are ``change_<field>``.
+CHANGE_ALIASES = {
+    "remedy.action": "remedy",
+    "remedy.changes": "changes",
+    **{f: f"change_{f}" for f in CHANGE_FIELDS},
+}
+
+
+def changes_of(record: publication.RecordRow | None, form: Mapping[str, Any]) -> dict[str, str | None]:
+    """The correction: the posted ``change_*`` fields that differ from the record (empty clears)."""
+    if record is None:
+        return {}
+    out: dict[str, str | None] = {}
+    for name in CHANGE_FIELDS:
+        if f"change_{name}" not in form:
+            continue
+        posted = str(form[f"change_{name}"]).strip()
+        current = getattr(record, name)
+        if posted != ("" if current is None else str(current)):
+            out[name] = posted or None
+    return out
+
+
 @router.post("/{objection_id}/decide", response_class=HTMLResponse, summary="作出异议处理决定")
-def objection_decide(
+async def objection_decide(
     request: Request,
     session: SessionDep,
     cipher: CipherDep,
     objection_id: int,
     caller: Annotated[Caller, Depends(deciders)],
-    outcome: Annotated[str, Form(max_length=20)] = "",
-    reason: Annotated[str, Form(max_length=4000)] = "",
-    remedy: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    values = {"outcome": outcome, "reason": reason, "remedy": remedy}
+    form = await request.form()
+    values = clean(form, ("outcome", "reason", "remedy", *(f"change_{f}" for f in CHANGE_FIELDS)))
+    outcome, remedy = values["outcome"], values["remedy"]
     out = views.read_objection(session, caller, objection_id)
     chosen = None
-    if outcome != objections.REJECTED and remedy == "revoke" and out.target == "record":
-        chosen = objections.Remedy("revoke")
+    if outcome != objections.REJECTED and out.target == "record" and remedy:
+        record = publication.record(session, out.record_id) if out.record_id else None
+        changes = changes_of(record, form) if remedy == "correct" else {}
+        chosen = objections.Remedy(remedy, changes=changes)
     try:
-        objections.decide(session, cipher, caller, objection_id, outcome, reason, chosen)
+        objections.decide(session, cipher, caller, objection_id, outcome, values["reason"], chosen)
     except (InvalidInput, Conflict) as exc:
         session.rollback()
-        return _detail(
-            request,
-            session,
-            caller,
-            objection_id,
-            domain_errors(exc, {"remedy.action": "remedy"}),
-            values,
-            status_code=422,
-        )
+        errors = domain_errors(exc, CHANGE_ALIASES)
+        return _detail(request, session, caller, objection_id, errors, values, status_code=422)
     except approvals.ApprovalRequired as exc:
         session.rollback()
         return _detail(

@@ -45,7 +45,7 @@ def _listing(
         session, service.WarningFilter(status=status or None), limit=PAGE, offset=offset
     )
     subjects = service.subjects_of(session, [r.id for r in rows])
-    platforms = dict(session.execute(select(Platform.id, Platform.name)).tuples().all())
+    platforms = dict(session.execute(select(Platform.id, Platform.name)).all())
     return page(
         request,
         "staff/warnings.html",

@@ -18,6 +18,7 @@ from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.queries import get_record
 from ggzy_credit.records.schemas import BatchIn, BatchOut, BatchRowOut, EvidenceOut, RecordIn, RecordOut
 from ggzy_credit.web.deps import CipherDep, SessionDep, SettingsDep, allow
+from ggzy_credit.web.params import DbId
 
 router = APIRouter(tags=["信用记录 records"])
 
@@ -93,7 +94,7 @@ def create_batch(
 @router.get(
     "/records/{record_id}", response_model=RecordOut, dependencies=[Depends(readers)], summary="信用记录详情"
 )
-def read_record(session: SessionDep, record_id: int) -> RecordOut:
+def read_record(session: SessionDep, record_id: DbId) -> RecordOut:
     return get_record(session, record_id)
 
 
@@ -106,7 +107,7 @@ def read_record(session: SessionDep, record_id: int) -> RecordOut:
 async def upload_evidence(
     session: SessionDep,
     settings: SettingsDep,
-    record_id: int,
+    record_id: DbId,
     file: Annotated[UploadFile, File(description="PDF、OFD、PNG、JPEG、DOCX 或 XLSX")],
     caller: Annotated[Caller, Depends(writers)],
 ) -> EvidenceOut:
@@ -130,7 +131,7 @@ async def upload_evidence(
     dependencies=[Depends(evidence_readers)],
     summary="记录的证据材料",
 )
-def list_evidence(session: SessionDep, record_id: int) -> list[EvidenceOut]:
+def list_evidence(session: SessionDep, record_id: DbId) -> list[EvidenceOut]:
     get_record(session, record_id)
     return [
         EvidenceOut.model_validate(e, from_attributes=True)

@@ -12,7 +12,7 @@ from ggzy_credit.cli.context import console, err_console, fail, open_context
 from ggzy_credit.errors import Conflict, InvalidInput
 from ggzy_credit.ledger import service as ledger
 from ggzy_credit.ledger.keys import signing_key
-from ggzy_credit.records.files import Row, detect_format, read_rows, write_rejects
+from ggzy_credit.records.files import FileProblem, Row, detect_format, read_rows, write_rejects
 from ggzy_credit.records.ingest import ingest
 
 app = typer.Typer(help="信用记录导入", no_args_is_help=True)
@@ -34,7 +34,10 @@ def import_file(
         detect_format(file)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    rows = list(read_rows(file))
+    try:
+        rows = list(read_rows(file))
+    except FileProblem as exc:
+        raise fail(f"{exc}；未导入任何记录", 2) from None
     ctx = open_context()
     cipher = ctx.cipher
     created = existing = 0

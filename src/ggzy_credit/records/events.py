@@ -28,6 +28,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ggzy_credit import clock
 from ggzy_credit.db.base import Base
 from ggzy_credit.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from ggzy_credit.exchange import outbox
+from ggzy_credit.ledger import service as ledger
 from ggzy_credit.pii.cipher import PiiCipher
 from ggzy_credit.records.models import CreditRecord
 
@@ -49,6 +51,14 @@ CORRECTABLE_FIELDS = (
     "description",
     "source",
 )
+
+
+RECORD_EVENTS = "record_events"  # the table, and its ledger entity (records.ledger_source)
+
+
+def leaf_kind(kind: str) -> str:
+    """``revoked`` → ``record.revoked``: the ledger leaf kind and the webhook event type."""
+    return f"record.{kind}"
 
 
 class RecordEvent(Base):
@@ -211,7 +221,23 @@ def _add(
     )
     session.add(event)
     session.flush()
+    # The credit event's ledger leaf and its webhook event, in this same transaction (issues #4, #8).
+    [index] = ledger.log_rows(session, leaf_kind(kind.value), RECORD_EVENTS, [event.id])
+    outbox.record_event(session, leaf_kind(kind.value), record, _webhook_fields(event, index))
     return event
+
+
+def _webhook_fields(event: RecordEvent, ledger_index: int) -> dict[str, Any]:
+    """What a receiver learns of the event (not the reason: it may quote a private decision)."""
+    return {
+        "record_event_id": event.id,
+        "kind": event.kind,
+        "effective_on": event.effective_on,
+        "stops_counting": event.stops_counting,
+        "replacement_record_id": event.replacement_record_id,
+        "created_at": event.created_at,
+        "ledger_index": ledger_index,
+    }
 
 
 _SUFFIX = re.compile(r"^(?P<root>.*)#c(?P<n>\d+)$")

@@ -1,8 +1,11 @@
 """Same-day credit records: validation and all-or-nothing, idempotent, set-based ingestion.
 
-One batch costs a fixed number of queries whatever its size: subjects, their kinds and existing
-keys are fetched with one query each, standards once per platform, and new rows go in with one
-multi-row INSERT … RETURNING.
+One batch costs a fixed number of statements whatever its size (PostgreSQL; SQLite splits long
+``IN`` lists into chunks of 500): subjects, their kinds and existing keys are fetched with one query
+each; standards come from a snapshot cached across requests (``standards.catalog``, one version
+check per batch); new rows get their ids from the sequence in one query and go in with one
+``COPY`` (SQLite: one INSERT … RETURNING). The ledger leaves, notices and outbox rows that follow
+are set-based too, all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, Integer, String, and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
+from ggzy_credit.db.bulk import insert_rows, is_postgresql, member_filters, next_ids
 from ggzy_credit.errors import Conflict, FieldProblem, InvalidInput
 from ggzy_credit.exchange import outbox
 from ggzy_credit.identifiers import valid_id_number, valid_uscc
@@ -27,8 +31,7 @@ from ggzy_credit.ledger.sources import RECORD_CREATED, RECORDS
 from ggzy_credit.pii.cipher import PiiCipher
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.records.schemas import RecordIn
-from ggzy_credit.standards.models import StandardItem
-from ggzy_credit.standards.service import StandardResolver
+from ggzy_credit.standards.catalog import ItemInfo, catalog
 from ggzy_credit.subjects.models import Subject, SubjectKindRow
 from ggzy_credit.subjects.service import ID_COLUMN
 
@@ -65,7 +68,7 @@ def ingest(
 
     subject_ids = _resolve_subjects(session, cipher, records, problems, loc)
     kinds = _kinds_of(session, {s for s in subject_ids.values() if s is not None})
-    resolver = StandardResolver(session)
+    resolver = catalog(session)
     today = clock.today()
     prepared: list[_Prepared] = []
     for i, rec in enumerate(records):
@@ -82,7 +85,7 @@ def ingest(
         elif rec.occurred_on > deducted_on:
             problems.append(FieldProblem(loc(i, "occurred_on"), "发生日期不能晚于扣分日期", "date_order"))
         platform = resolver.platform(rec.platform)
-        item: StandardItem | None = None
+        item: ItemInfo | None = None
         if platform is None:
             problems.append(
                 FieldProblem(loc(i, "platform"), f"平台代码 {rec.platform} 不存在", "unknown_code")
@@ -145,20 +148,24 @@ def ingest(
     return _write(session, prepared, loc)
 
 
+_HASH_KEYS = (
+    "platform_id",
+    "external_id",
+    "subject_id",
+    "item_code",
+    "occurred_on",
+    "project_code",
+    "project_name",
+    "description",
+    "source",
+)
+# What json.dumps(..., sort_keys=True, default=str, ensure_ascii=False) builds per call, built once.
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def payload_hash(row: dict[str, object]) -> str:
     """What makes two pushes 'the same record' (deduction date compared separately)."""
-    keys = (
-        "platform_id",
-        "external_id",
-        "subject_id",
-        "item_code",
-        "occurred_on",
-        "project_code",
-        "project_name",
-        "description",
-        "source",
-    )
-    canonical = json.dumps({k: row[k] for k in keys}, sort_keys=True, default=str, ensure_ascii=False)
+    canonical = _HASH_ENCODER.encode({k: row[k] for k in _HASH_KEYS})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -211,25 +218,19 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
         p.row["recorded_at"] = now
     ids: dict[tuple[object, object], int] = {}
     if fresh:
-        # A plain executemany is pipelined by the driver; INSERT … RETURNING over many rows is not,
-        # and costs psycopg a slow parse of a huge statement. Read the ids back by key instead.
-        session.execute(insert(CreditRecord), [p.row for p in fresh])
+        new_ids = _insert(session, [p.row for p in fresh])
         ids = {
-            (pid, ext): rid
-            for (pid, ext), (rid, *_rest) in _existing(
-                session, {(p.row["platform_id"], p.row["external_id"]) for p in fresh}
-            ).items()
+            (p.row["platform_id"], p.row["external_id"]): rid for p, rid in zip(fresh, new_ids, strict=True)
         }
+        created = sorted(new_ids)
         # One ledger leaf per new record, in this transaction (a rollback leaves no leaf).
-        ledger.log_rows(session, RECORD_CREATED, RECORDS, sorted(ids.values()))
+        ledger.log_rows(session, RECORD_CREATED, RECORDS, created)
         # Each subject is told of its new records (in-app notice + outbox row), set-based.
         from ggzy_credit.workflows.notifications import notify_new_records
 
-        notify_new_records(session, sorted(ids.values()))
+        notify_new_records(session, created)
         # record.created webhooks, queued in this transaction too (exchange outbox).
-        outbox.records_created(
-            session, [p.row | {"id": ids[(p.row["platform_id"], p.row["external_id"])]} for p in fresh]
-        )
+        outbox.records_created(session, [p.row | {"id": rid} for p, rid in zip(fresh, new_ids, strict=True)])
     inserted = {id(p) for p in fresh}
     for p in prepared:
         key = (p.row["platform_id"], p.row["external_id"])
@@ -239,30 +240,68 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
     return outcomes
 
 
+def _insert(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """Insert the new rows; returns their ids, in ``rows`` order (ascending)."""
+    table = CreditRecord.__table__
+    session.flush()  # the rows reference subjects a caller may have added in this session
+    if is_postgresql(session):
+        # Ids from the sequence (one query), then COPY: no statement to parse per row, no read-back.
+        ids = next_ids(session, table, len(rows))  # type: ignore[arg-type]
+        for row, rid in zip(rows, ids, strict=True):
+            row["id"] = rid
+        insert_rows(session, table, rows, copy_above=0)  # type: ignore[arg-type]
+        return ids
+    returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+    return list(session.scalars(returning, rows))
+
+
+_KEY_COLUMNS = (
+    CreditRecord.platform_id,
+    CreditRecord.external_id,
+    CreditRecord.id,
+    CreditRecord.points,
+    CreditRecord.payload_hash,
+    CreditRecord.deducted_on,
+)
+
+
 def _existing(
     session: Session, keys: set[tuple[object, object]]
 ) -> dict[tuple[object, object], tuple[int, int, str, date]]:
-    by_platform: dict[object, list[object]] = {}
-    for platform_id, external_id in keys:
-        by_platform.setdefault(platform_id, []).append(external_id)
-    found = {}
-    for platform_id, external_ids in by_platform.items():
-        for start in range(0, len(external_ids), 500):
-            rows = session.execute(
-                select(
-                    CreditRecord.platform_id,
-                    CreditRecord.external_id,
-                    CreditRecord.id,
-                    CreditRecord.points,
-                    CreditRecord.payload_hash,
-                    CreditRecord.deducted_on,
-                ).where(
-                    CreditRecord.platform_id == platform_id,
-                    CreditRecord.external_id.in_(external_ids[start : start + 500]),
-                )
+    if not keys:
+        return {}
+    if is_postgresql(session):
+        # One query for the whole batch: join the (platform, external id) pairs as two arrays.
+        platform_ids, external_ids = zip(*keys, strict=True)
+        wanted = (
+            func.unnest(
+                bindparam("platform_ids", list(platform_ids), type_=ARRAY(Integer)),
+                bindparam("external_ids", list(external_ids), type_=ARRAY(String)),
             )
-            for pid, ext, rid, points, digest, deducted_on in rows:
-                found[(pid, ext)] = (rid, points, digest, deducted_on)
+            .table_valued("platform_id", "external_id")
+            .render_derived()
+        )
+        query = select(*_KEY_COLUMNS).join(
+            wanted,
+            and_(
+                CreditRecord.platform_id == wanted.c.platform_id,
+                CreditRecord.external_id == wanted.c.external_id,
+            ),
+        )
+        queries = [query]
+    else:
+        by_platform: dict[object, list[object]] = {}
+        for platform_id, external_id in keys:
+            by_platform.setdefault(platform_id, []).append(external_id)
+        queries = [
+            select(*_KEY_COLUMNS).where(CreditRecord.platform_id == platform_id, where)
+            for platform_id, external_ids in by_platform.items()
+            for where in member_filters(session, CreditRecord.external_id, external_ids)
+        ]
+    found = {}
+    for query in queries:
+        for pid, ext, rid, points, digest, deducted_on in session.execute(query):
+            found[(pid, ext)] = (rid, points, digest, deducted_on)
     return found
 
 
@@ -271,6 +310,9 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
     wanted_ids: dict[int, int] = {}
     wanted_uscc: dict[int, str] = {}
     wanted_index: dict[int, str] = {}
+    # A USCC stored verbatim was validated (and compacted) when its subject was registered: look the
+    # given values up first, and run the check-digit validation only on the ones not found.
+    registered = _lookup(session, Subject.uscc, {r.subject_uscc for r in records if r.subject_uscc})
     for i, rec in enumerate(records):
         given = [
             n
@@ -290,14 +332,15 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
             if rec.subject_id is not None:
                 wanted_ids[i] = rec.subject_id
             elif rec.subject_uscc:
-                wanted_uscc[i] = _valid_uscc_cached(rec.subject_uscc)
+                known = rec.subject_uscc in registered
+                wanted_uscc[i] = rec.subject_uscc if known else _valid_uscc_cached(rec.subject_uscc)
             else:
                 number = valid_id_number(rec.subject_id_number, "subject_id_number")
                 wanted_index[i] = cipher.blind_index(number, ID_COLUMN)
         except InvalidInput as exc:
             problems.extend(FieldProblem(loc(i, p.loc[-1]), p.msg, p.type) for p in exc.problems)  # type: ignore[arg-type]
     by_id = _lookup(session, Subject.id, set(wanted_ids.values()))
-    by_uscc = _lookup(session, Subject.uscc, set(wanted_uscc.values()))
+    by_uscc = registered | _lookup(session, Subject.uscc, set(wanted_uscc.values()) - registered.keys())
     by_index = _lookup(session, Subject.id_number_index, set(wanted_index.values()))
     out: dict[int, int | None] = {}
     for wanted, table, field in (
@@ -316,25 +359,15 @@ def _resolve_subjects(session, cipher, records, problems, loc) -> dict[int, int 
 
 def _lookup(session: Session, column, values: set) -> dict:  # type: ignore[no-untyped-def,type-arg]
     found: dict = {}  # type: ignore[type-arg]
-    values_list = list(values)
-    for start in range(0, len(values_list), 500):
-        chunk = values_list[start : start + 500]
-        found.update(
-            {key: sid for key, sid in session.execute(select(column, Subject.id).where(column.in_(chunk)))}
-        )
+    for where in member_filters(session, column, values):
+        found.update({key: sid for key, sid in session.execute(select(column, Subject.id).where(where))})
     return found
 
 
 def _kinds_of(session: Session, subject_ids: set[int]) -> dict[int, set[str]]:
     kinds: dict[int, set[str]] = {}
-    ids = list(subject_ids)
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(SubjectKindRow.subject_id, SubjectKindRow.kind).where(
-                SubjectKindRow.subject_id.in_(ids[start : start + 500])
-            )
-        )
-        for sid, kind in rows:
+    for where in member_filters(session, SubjectKindRow.subject_id, subject_ids):
+        for sid, kind in session.execute(select(SubjectKindRow.subject_id, SubjectKindRow.kind).where(where)):
             kinds.setdefault(sid, set()).add(kind)
     return kinds
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from ggzy_credit.errors import NotFound
 from ggzy_credit.ledger.models import LedgerLeaf
 from ggzy_credit.ledger.sources import RECORDS
+from ggzy_credit.records.events import RECORD_EVENTS, RecordEvent
 from ggzy_credit.records.models import CreditRecord
-from ggzy_credit.records.schemas import RecordOut
+from ggzy_credit.records.schemas import RecordEventOut, RecordOut
 from ggzy_credit.standards.models import Platform, Standard, StandardItem
 
 
@@ -69,9 +70,48 @@ def _with_workflow_state(session: Session, records: list[RecordOut]) -> list[Rec
     from ggzy_credit.workflows.record_status import record_flags
 
     flags = record_flags(session, [r.id for r in records])
+    events = _events(session, [r.id for r in records])
     for r in records:
         r.objection_status, r.hidden_from_public = flags.get(r.id, (None, False))
+        r.events = events.get(r.id, [])
     return records
+
+
+def _events(session: Session, record_ids: list[int]) -> dict[int, list[RecordEventOut]]:
+    """The records' events with their ledger leaves, one query for the page."""
+    if not record_ids:
+        return {}
+    index = (
+        select(func.min(LedgerLeaf.leaf_index))
+        .where(LedgerLeaf.entity == RECORD_EVENTS, LedgerLeaf.entity_id == RecordEvent.id)
+        .scalar_subquery()
+    )
+    out: dict[int, list[RecordEventOut]] = {}
+    rows = session.execute(
+        select(
+            RecordEvent.record_id,
+            RecordEvent.id,
+            RecordEvent.kind,
+            RecordEvent.effective_on,
+            RecordEvent.replacement_record_id,
+            RecordEvent.created_at,
+            index,
+        )
+        .where(RecordEvent.record_id.in_(record_ids))
+        .order_by(RecordEvent.id)
+    )
+    for record_id, eid, kind, effective_on, replacement, created_at, leaf in rows:
+        out.setdefault(record_id, []).append(
+            RecordEventOut(
+                id=eid,
+                kind=kind,
+                effective_on=effective_on,
+                replacement_record_id=replacement,
+                created_at=created_at,
+                ledger_index=leaf,
+            )
+        )
+    return out
 
 
 def get_record(session: Session, record_id: int) -> RecordOut:

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ggzy_credit.web.params import DbId
+
 
 class Source(StrEnum):
     SYSTEM_PUSH = "system_push"  # 系统推送
@@ -23,7 +25,7 @@ class RecordIn(BaseModel):
     external_id: str | None = Field(
         default=None, min_length=1, max_length=100, description="来源系统中的记录编号；(平台, 编号) 幂等"
     )
-    subject_id: int | None = Field(default=None, description="经营主体 ID（三选一）")
+    subject_id: DbId | None = Field(default=None, description="经营主体 ID（三选一）")
     subject_uscc: str | None = Field(default=None, max_length=40, description="统一社会信用代码（三选一）")
     subject_id_number: str | None = Field(default=None, max_length=40, description="居民身份证号码（三选一）")
     item_code: str = Field(min_length=1, max_length=40, description="评估标准中的信用事项代码")
@@ -51,6 +53,17 @@ class BatchIn(BaseModel):
     records: list[RecordIn] = Field(min_length=1, description="至多 1000 条，全部成功或全部不写入")
 
 
+class RecordEventOut(BaseModel):
+    """A revocation, correction or credit repair of the record (the reason stays with its workflow)."""
+
+    id: int
+    kind: str = Field(description="revoked 撤销；corrected 更正；repaired 信用修复")
+    effective_on: date
+    replacement_record_id: int | None = Field(description="更正：替代本记录的新记录")
+    created_at: datetime | None
+    ledger_index: int | None = Field(description="该变更在防篡改账本中的条目序号")
+
+
 class RecordOut(BaseModel):
     id: int
     platform: str
@@ -75,6 +88,9 @@ class RecordOut(BaseModel):
     )
     objection_status: str | None = Field(default=None, description="“异议处理中”：该记录有尚未办结的异议")
     hidden_from_public: bool = Field(default=False, description="已信用修复，按评估标准不再公开展示")
+    events: list[RecordEventOut] = Field(
+        default_factory=list, description="撤销、更正、信用修复（按时间先后）"
+    )
 
 
 class BatchRowOut(BaseModel):

@@ -21,6 +21,7 @@ from ggzy_credit.scoring.schemas import (
     platform_score_out,
 )
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
+from ggzy_credit.web.params import DbId
 
 router = APIRouter(tags=["信用评估 scoring"])
 readers = allow(*ALL_ROLES)  # issue #5 narrows who may read whose scores
@@ -37,7 +38,7 @@ MAX_HISTORY_MONTHS = 36
 )
 def subject_scores(
     session: SessionDep,
-    subject_id: int,
+    subject_id: DbId,
     as_of: Annotated[date | None, Query(description="日期，缺省为当日（北京时间）")] = None,
 ) -> SubjectScoresOut:
     scores = service.subject_scores(session, subject_id, as_of)
@@ -55,7 +56,7 @@ def subject_scores(
 )
 def subject_score_history(
     session: SessionDep,
-    subject_id: int,
+    subject_id: DbId,
     from_: Annotated[date | None, Query(alias="from", description="起始日期，缺省为 to 之前一年")] = None,
     to: Annotated[date | None, Query(description="截止日期，缺省为当日")] = None,
     platform: Annotated[

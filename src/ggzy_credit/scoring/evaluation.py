@@ -29,6 +29,7 @@ from ggzy_credit.errors import InvalidInput
 from ggzy_credit.records.events import EventKind, RecordEvent
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.scoring import timeline as tl
+from ggzy_credit.scoring.changes import queue_score_changes
 from ggzy_credit.scoring.models import EvaluationRun, ScoreHistory
 from ggzy_credit.standards.models import Standard
 
@@ -104,7 +105,7 @@ def run_evaluation(
     if mode == "incremental":
         assert previous is not None and before is not None
         _select_incremental(session, previous, before, horizon)
-    _rebuild(session, run, only_pairs=mode == "incremental")
+    _rebuild(session, run, only_pairs=mode == "incremental", stored_before=before is not None)
     tl.clear_temp_tables(session)
     run.standards_seen = session.scalar(select(func.max(Standard.id))) or 0
     run.status, run.finished_at = "finished", clock.now()
@@ -128,7 +129,7 @@ def reevaluate_pairs(
     tl.prepare_temp_tables(session)
     tl.fill_standards(session, horizon)
     session.execute(tl.PAIRS.insert(), [{"subject_id": s, "platform_id": p} for s, p in sorted(pairs)])
-    _rebuild(session, run, only_pairs=True)
+    _rebuild(session, run, only_pairs=True, stored_before=True)
     tl.clear_temp_tables(session)
     run.standards_seen = session.scalar(select(func.max(Standard.id))) or 0
     run.status, run.finished_at = "finished", clock.now()
@@ -197,8 +198,11 @@ def _select_incremental(session: Session, previous: EvaluationRun, before: date,
     session.execute(tl.PAIRS.insert().from_select(["subject_id", "platform_id"], union(*sources)))
 
 
-def _rebuild(session: Session, run: EvaluationRun, *, only_pairs: bool) -> None:
-    """Timeline → ``_score_fresh``; rewrite the pairs whose stored rows differ from it."""
+def _rebuild(session: Session, run: EvaluationRun, *, only_pairs: bool, stored_before: bool) -> None:
+    """Timeline → ``_score_fresh``; rewrite the pairs whose stored rows differ from it.
+
+    ``stored_before``: an earlier run stored scores, so a changed score is a ``score.changed`` event.
+    """
     hist = ScoreHistory.__table__
     if only_pairs:
         tl.analyze(session, tl.PAIRS)
@@ -214,6 +218,9 @@ def _rebuild(session: Session, run: EvaluationRun, *, only_pairs: bool) -> None:
 
     columns = tl.HISTORY_COLUMNS
     if not only_pairs and session.execute(select(hist.c.subject_id).limit(1)).first() is None:
+        if stored_before:  # every score was 100: the pairs now below it changed
+            fresh_pairs = select(tl.FRESH.c.subject_id, tl.FRESH.c.platform_id).distinct()
+            queue_score_changes(session, run, fresh_pairs.subquery("fresh_pairs"))
         _write_all(session, run)  # the first run: nothing stored yet, nothing to compare
         return
     session.execute(
@@ -224,6 +231,8 @@ def _rebuild(session: Session, run: EvaluationRun, *, only_pairs: bool) -> None:
     if not run.changes:
         run.rows_written = 0
         return
+    if stored_before:
+        queue_score_changes(session, run, tl.CHANGED)  # before the stored rows are replaced
     changed = exists().where(
         tl.CHANGED.c.subject_id == hist.c.subject_id, tl.CHANGED.c.platform_id == hist.c.platform_id
     )

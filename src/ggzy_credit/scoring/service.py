@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ggzy_credit import clock
 from ggzy_credit.errors import FieldProblem, InvalidInput, NotFound
@@ -83,7 +83,8 @@ def load(session: Session, subject_id: int) -> SubjectCredit:
         raise NotFound(f"经营主体 {subject_id} 不存在")
     platforms = {p.id: p for p in session.scalars(select(Platform))}
     standards: dict[int, list[Standard]] = {}
-    for s in session.scalars(select(Standard)):
+    # Scores need each standard's rules, not its items (selectin-loaded by default: ~150 objects).
+    for s in session.scalars(select(Standard).options(lazyload(Standard.items))):
         standards.setdefault(s.platform_id, []).append(s)
     credit = SubjectCredit(subject, platforms, standards)
     rows = session.execute(

@@ -21,6 +21,7 @@ from ggzy_credit.subjects.schemas import (
     SubjectUpdate,
 )
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow
+from ggzy_credit.web.params import DbId, Offset
 
 router = APIRouter(prefix="/subjects", tags=["经营主体 subjects"])
 
@@ -52,7 +53,7 @@ def search_subjects(
     id_number: Annotated[str | None, Query(max_length=40, description="身份证号码（精确匹配）")] = None,
     kind: SubjectKind | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SubjectPage:
     total, rows = service.search_subjects(
         session, cipher, q=q, uscc=uscc, id_number=id_number, kind=kind, limit=limit, offset=offset
@@ -63,7 +64,7 @@ def search_subjects(
 @router.get(
     "/{subject_id}", response_model=SubjectOut, dependencies=[Depends(readers)], summary="经营主体详情"
 )
-def get_subject(session: SessionDep, subject_id: int) -> SubjectOut:
+def get_subject(session: SessionDep, subject_id: DbId) -> SubjectOut:
     return service.to_out(service.get_subject(session, subject_id))
 
 
@@ -71,7 +72,7 @@ def get_subject(session: SessionDep, subject_id: int) -> SubjectOut:
     "/{subject_id}", response_model=SubjectOut, dependencies=[Depends(writers)], summary="更新经营主体"
 )
 def update_subject(
-    session: SessionDep, cipher: CipherDep, subject_id: int, data: SubjectUpdate
+    session: SessionDep, cipher: CipherDep, subject_id: DbId, data: SubjectUpdate
 ) -> SubjectOut:
     return service.to_out(service.update_subject(session, cipher, subject_id, data))
 
@@ -85,11 +86,11 @@ def update_subject(
 def list_subject_records(
     request: Request,
     session: SessionDep,
-    subject_id: int,
+    subject_id: DbId,
     response: Response,
     platform: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RecordPage:
     service.get_subject(session, subject_id)
     caller = request.state.caller

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggzy_credit.subjects.kinds import SubjectKind
+from ggzy_credit.web.params import DbId
 
 Gender = Literal["男", "女"]
 
@@ -35,7 +36,7 @@ class NaturalPersonIn(BaseModel):
     phone: str | None = Field(default=None, max_length=32, description="联系方式")
     address: str | None = Field(default=None, max_length=300, description="联系地址")
     kinds: list[SubjectKind] = Field(min_length=1, description="主体类别，可多选")
-    intermediary_id: int | None = Field(default=None, description="从业人员所属中介机构的主体 ID")
+    intermediary_id: DbId | None = Field(default=None, description="从业人员所属中介机构的主体 ID")
 
 
 class SubjectUpdate(BaseModel):
@@ -51,7 +52,7 @@ class SubjectUpdate(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
     gender: Gender | None = None
     kinds: list[SubjectKind] | None = Field(default=None, min_length=1)
-    intermediary_id: int | None = None
+    intermediary_id: DbId | None = None
 
 
 class SubjectOut(BaseModel):

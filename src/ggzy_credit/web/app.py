@@ -14,15 +14,17 @@ from ggzy_credit.config import Settings, get_settings
 from ggzy_credit.db.engine import make_engine, make_sessionmaker
 from ggzy_credit.exchange.api import router as exchange_router
 from ggzy_credit.exchange.webhooks_api import router as webhooks_router
+from ggzy_credit.financing import api as financing
 from ggzy_credit.ledger.api import router as ledger_router
 from ggzy_credit.monitoring.api import router as monitoring_router
 from ggzy_credit.pii.keys import pii_cipher
+from ggzy_credit.portal import not_found as portal_not_found
 from ggzy_credit.portal import router as portal_router
 from ggzy_credit.records.api import router as records_router
 from ggzy_credit.scoring.api import router as scoring_router
 from ggzy_credit.standards.api import router as standards_router
 from ggzy_credit.subjects.api import router as subjects_router
-from ggzy_credit.web import errors, security
+from ggzy_credit.web import errors, openapi, security
 from ggzy_credit.web.deps import public
 from ggzy_credit.workflows.api import router as workflows_router
 
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cipher = pii_cipher(settings.secrets_dir)
     app.state.limiter = access.limiter(settings)
     errors.install(app)
+    openapi.install(app)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(standards_router)
@@ -61,8 +64,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     api.include_router(approvals_subject_router)
     api.include_router(audit_router)
     api.include_router(workflows_router)
+    api.include_router(financing.subject_router)
+    api.include_router(financing.router)
     app.include_router(api)
     app.include_router(portal_router)  # the web portal (HTML pages and /assets); / is its home
+    portal_not_found.install(app)  # unknown browser paths: an HTML 404 (the API keeps JSON)
 
     @app.get("/healthz", tags=["运维 ops"], summary="健康检查", dependencies=[Depends(public(rate=None))])
     def healthz() -> dict[str, str]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
 from ggzy_credit.web.deps import CipherDep, SessionDep, allow, public
+from ggzy_credit.web.params import DbId, Offset
 from ggzy_credit.workflows import commitments, views
 from ggzy_credit.workflows.schemas import (
     CommitmentIn,
@@ -64,10 +65,10 @@ def list_commitments(
     session: SessionDep,
     caller: Annotated[Caller, Depends(readers)],
     status_: Annotated[str | None, Query(alias="status")] = None,
-    subject_id: int | None = None,
+    subject_id: DbId | None = None,
     project_code: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CommitmentPage:
     total, items = views.list_commitments(
         session,
@@ -83,7 +84,7 @@ def list_commitments(
 
 @router.get("/commitments/{commitment_id}", response_model=CommitmentOut, summary="信用承诺详情")
 def read_commitment(
-    session: SessionDep, caller: Annotated[Caller, Depends(readers)], commitment_id: int
+    session: SessionDep, caller: Annotated[Caller, Depends(readers)], commitment_id: DbId
 ) -> CommitmentOut:
     return views.read_commitment(session, caller, commitment_id)
 
@@ -98,7 +99,7 @@ def verify(
     session: SessionDep,
     cipher: CipherDep,
     caller: Annotated[Caller, Depends(verifiers)],
-    commitment_id: int,
+    commitment_id: DbId,
     data: VerificationIn,
 ) -> CommitmentOut:
     commitments.verify(session, cipher, caller, commitment_id, data.truthful, data.reason)

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
 from ggzy_credit.web.deps import CipherDep, SessionDep, SettingsDep, allow, public
+from ggzy_credit.web.params import DbId, Offset
 from ggzy_credit.workflows import complaints, views
 from ggzy_credit.workflows import evidence as files_store
 from ggzy_credit.workflows.api_common import evidence_file, read_uploads
@@ -36,7 +37,7 @@ async def submit_complaint(
     platform: Annotated[str, Form(min_length=1, max_length=40, description="平台代码")],
     description: Annotated[str, Form(max_length=4000, description="被举报行为的事实描述")],
     files: Annotated[list[UploadFile], File(description="证据材料（至少一个）")],
-    subject_id: Annotated[int | None, Form(description="被举报主体 ID（与 subject_uscc 二选一）")] = None,
+    subject_id: Annotated[DbId | None, Form(description="被举报主体 ID（与 subject_uscc 二选一）")] = None,
     subject_uscc: Annotated[str | None, Form(max_length=40, description="被举报主体统一社会信用代码")] = None,
     project_code: Annotated[str | None, Form(max_length=100)] = None,
     project_name: Annotated[str | None, Form(max_length=300)] = None,
@@ -71,9 +72,9 @@ def list_complaints(
     status_: Annotated[
         str | None, Query(alias="status", description="submitted、verified、unfounded")
     ] = None,
-    subject_id: int | None = None,
+    subject_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ComplaintPage:
     total, items = views.list_complaints(
         session, caller, status=status_, subject_id=subject_id, limit=limit, offset=offset
@@ -83,7 +84,7 @@ def list_complaints(
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, summary="质疑/举报详情")
 def read_complaint(
-    session: SessionDep, caller: Annotated[Caller, Depends(readers)], complaint_id: int
+    session: SessionDep, caller: Annotated[Caller, Depends(readers)], complaint_id: DbId
 ) -> ComplaintOut:
     return views.read_complaint(session, caller, complaint_id)
 
@@ -93,7 +94,7 @@ def download_evidence(
     session: SessionDep,
     settings: SettingsDep,
     caller: Annotated[Caller, Depends(readers)],
-    complaint_id: int,
+    complaint_id: DbId,
     digest: str,
 ) -> FileResponse:
     views.read_complaint(session, caller, complaint_id)
@@ -109,7 +110,7 @@ def decide(
     session: SessionDep,
     cipher: CipherDep,
     caller: Annotated[Caller, Depends(deciders)],
-    complaint_id: int,
+    complaint_id: DbId,
     data: ComplaintDecisionIn,
 ) -> ComplaintOut:
     complaints.decide(

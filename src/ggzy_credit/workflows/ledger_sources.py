@@ -1,4 +1,5 @@
-"""Ledger sources for workflow decisions: a decided objection, an approved repair application.
+"""Ledger sources for workflow decisions: a decided objection, an approved repair application, a
+record review (every row of ``record_reviews``: reviews are appended, never changed).
 
 Only those rows are credit events, so only they are loaded: an open, withdrawn or rejected case is
 not in the ledger and verify does not expect it there. A logged row is final (a decided objection
@@ -12,14 +13,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from ggzy_credit.clock import CHINA
 from ggzy_credit.ledger.registry import EntitySource, IdFilter, LiveRow, register
-from ggzy_credit.workflows.models import Objection, RepairApplication
+from ggzy_credit.workflows.models import Objection, RecordReview, RepairApplication
 
-OBJECTIONS, REPAIRS = "objections", "repair_applications"
+OBJECTIONS, REPAIRS, RECORD_REVIEWS = "objections", "repair_applications", "record_reviews"
 
 _OBJECTION_FIELDS = (
     "id",
@@ -58,6 +59,7 @@ _REPAIR_FIELDS = (
     "stop_counting",
     "record_event_id",
 )
+_REVIEW_FIELDS = ("id", "record_id", "seq", "status", "note", "reviewed_by", "reviewer_role", "reviewed_at")
 
 
 def _plain(value: Any) -> Any:
@@ -99,5 +101,14 @@ register(
         _loader(RepairApplication, _REPAIR_FIELDS, RepairApplication.status == "approved"),
         _private,
         label="信用修复批准",
+    )
+)
+register(
+    EntitySource(
+        RECORD_REVIEWS,
+        RecordReview.id,
+        _loader(RecordReview, _REVIEW_FIELDS, true()),
+        _private,
+        label="信用记录复核",
     )
 )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import ALL_ROLES, Role
 from ggzy_credit.web.deps import SessionDep, allow
+from ggzy_credit.web.params import DbId, Offset
 from ggzy_credit.workflows import calendar_store, notifications
 from ggzy_credit.workflows.schemas import (
     CalendarYearIn,
@@ -32,7 +33,7 @@ def list_notifications(
     caller: Annotated[Caller, Depends(everyone)],
     unread: Annotated[bool, Query(description="只看未读")] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> NotificationPage:
     total, unread_count, rows = notifications.list_notifications(
         session, caller, unread=unread, limit=limit, offset=offset
@@ -51,7 +52,7 @@ def list_notifications(
     summary="标记通知为已读",
 )
 def mark_read(
-    session: SessionDep, caller: Annotated[Caller, Depends(everyone)], notification_id: int
+    session: SessionDep, caller: Annotated[Caller, Depends(everyone)], notification_id: DbId
 ) -> NotificationOut:
     return NotificationOut.model_validate(
         notifications.mark_read(session, caller, notification_id), from_attributes=True

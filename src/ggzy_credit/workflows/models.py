@@ -217,3 +217,24 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class RecordReview(Base):
+    """复核: a reviewer's check of a credit record — ``verified``, or ``questioned`` with a note.
+
+    Records are never edited (DESIGN §2), so verification is its own append-only table. ``seq`` numbers
+    a record's reviews 1, 2, …; two reviewers recording the same step at once collide on the unique
+    key and the second is told so.
+    """
+
+    __tablename__ = "record_reviews"
+    __table_args__ = (UniqueConstraint("record_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # verified | questioned
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str] = mapped_column(String(100))
+    reviewer_role: Mapped[str] = mapped_column(String(16))
+    reviewed_at: Mapped[datetime]

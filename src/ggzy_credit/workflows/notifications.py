@@ -15,6 +15,7 @@ from sqlalchemy import false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
+from ggzy_credit.db.bulk import insert_rows, member_filters
 from ggzy_credit.errors import Forbidden, NotFound
 from ggzy_credit.exchange import outbox
 from ggzy_credit.records.models import CreditRecord
@@ -77,15 +78,7 @@ def notify(session: Session, notices: Sequence[Notice]) -> int:
 
 def _insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Plain multi-row insert; on PostgreSQL, COPY on the session's own connection (same transaction)."""
-    if len(rows) <= COPY_FROM or session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(Notification), rows)
-        return
-    columns = list(rows[0])
-    raw = session.connection().connection.driver_connection
-    statement = f"COPY notifications ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    insert_rows(session, Notification.__table__, rows, copy_above=COPY_FROM)
 
 
 def enqueue_event(session: Session, event_type: str, payload: dict[str, Any], *, public: bool = False) -> int:
@@ -118,8 +111,7 @@ def enqueue_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 def notify_new_records(session: Session, record_ids: Sequence[int]) -> int:
     """Tell each subject about its new records (called by ingestion, in the same transaction)."""
     notices: list[Notice] = []
-    ids = list(record_ids)
-    for start in range(0, len(ids), 500):
+    for where in member_filters(session, CreditRecord.id, record_ids):
         rows = session.execute(
             select(
                 CreditRecord.id,
@@ -131,7 +123,7 @@ def notify_new_records(session: Session, record_ids: Sequence[int]) -> int:
             )
             .join(Platform, Platform.id == CreditRecord.platform_id)
             .join(StandardItem, StandardItem.id == CreditRecord.item_id)
-            .where(CreditRecord.id.in_(ids[start : start + 500]))
+            .where(where)
             .order_by(CreditRecord.id)
         )
         for rid, subject_id, points, deducted_on, platform, item in rows:

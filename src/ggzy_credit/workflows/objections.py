@@ -101,7 +101,7 @@ def submit(
         require_acts_for(caller, record.subject_id)
         if subject_id is not None and subject_id != record.subject_id:
             raise InvalidInput.field("subject_id", "该信用记录不属于所指经营主体")
-        _require_live(session, record_id)
+        require_live(session, record_id, "提出异议")
         _require_no_open(session, Objection.record_id == record_id, "该信用记录已有处理中的异议")
         subject, platform_id, evaluation_on = record.subject_id, record.platform_id, None
     elif target == "evaluation":
@@ -364,14 +364,15 @@ def open_labels(session: Session, record_ids: Sequence[int]) -> dict[int, str]:
     return out
 
 
-def _require_live(session: Session, record_id: int) -> None:
+def require_live(session: Session, record_id: int, action: str) -> None:
+    """409 when the record was revoked or corrected (it no longer stands): nothing more to ``action``."""
     done = session.scalar(
         select(RecordEvent.kind)
         .where(RecordEvent.record_id == record_id, RecordEvent.kind.in_(REMOVING))
         .limit(1)
     )
     if done is not None:
-        raise Conflict(f"信用记录 {record_id} 已{'撤销' if done == 'revoked' else '更正'}，不能再提出异议")
+        raise Conflict(f"信用记录 {record_id} 已{'撤销' if done == 'revoked' else '更正'}，不能再{action}")
 
 
 def _require_no_open(session: Session, where: Any, message: str) -> None:

@@ -12,6 +12,7 @@ from ggzy_credit import clock
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
 from ggzy_credit.web.deps import CipherDep, SessionDep, SettingsDep, allow
+from ggzy_credit.web.params import DbId, Offset
 from ggzy_credit.workflows import objections, views
 from ggzy_credit.workflows.api_common import evidence_file, read_uploads
 from ggzy_credit.workflows.calendar_store import work_calendar
@@ -51,9 +52,9 @@ async def submit_objection(
     target: Annotated[
         Literal["record", "evaluation"], Form(description="record 信用记录；evaluation 评估结果")
     ] = "record",
-    record_id: Annotated[int | None, Form(description="有异议的信用记录（target=record）")] = None,
+    record_id: Annotated[DbId | None, Form(description="有异议的信用记录（target=record）")] = None,
     platform: Annotated[str | None, Form(max_length=40, description="平台代码（target=evaluation）")] = None,
-    subject_id: Annotated[int | None, Form(description="账号代表多个主体时必填")] = None,
+    subject_id: Annotated[DbId | None, Form(description="账号代表多个主体时必填")] = None,
     evaluation_on: Annotated[date | None, Form(description="有异议的评估日期，缺省为当日")] = None,
 ) -> ObjectionOut:
     uploads = await read_uploads(files, settings)
@@ -81,13 +82,13 @@ def list_objections(
     status_: Annotated[
         str | None, Query(alias="status", description="submitted、accepted、decided、withdrawn")
     ] = None,
-    subject_id: int | None = None,
-    record_id: int | None = None,
+    subject_id: DbId | None = None,
+    record_id: DbId | None = None,
     overdue: Annotated[bool | None, Query(description="true：已过答复期限仍未办结")] = None,
     due_within: Annotated[int | None, Query(ge=0, le=60, description="N：N 个工作日内到期且未办结")] = None,
     escalated: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ObjectionPage:
     total, items = views.list_objections(
         session,
@@ -113,7 +114,7 @@ def escalate(session: SessionDep, caller: Annotated[Caller, Depends(allow(Role.A
     "/{objection_id}", response_model=ObjectionOut, summary="异议详情（含答复期限 due_on、材料和处理经过）"
 )
 def read_objection(
-    session: SessionDep, caller: Annotated[Caller, Depends(readers)], objection_id: int
+    session: SessionDep, caller: Annotated[Caller, Depends(readers)], objection_id: DbId
 ) -> ObjectionOut:
     return views.read_objection(session, caller, objection_id)
 
@@ -128,7 +129,7 @@ async def add_evidence(
     session: SessionDep,
     settings: SettingsDep,
     caller: Annotated[Caller, Depends(subjects)],
-    objection_id: int,
+    objection_id: DbId,
     files: Files,
 ) -> list[EvidenceOut]:
     uploads = await read_uploads(files, settings)
@@ -143,7 +144,7 @@ def download_evidence(
     session: SessionDep,
     settings: SettingsDep,
     caller: Annotated[Caller, Depends(readers)],
-    objection_id: int,
+    objection_id: DbId,
     digest: str,
 ) -> FileResponse:
     views.read_objection(session, caller, objection_id)
@@ -152,7 +153,7 @@ def download_evidence(
 
 @router.post("/{objection_id}/accept", response_model=ObjectionOut, summary="受理异议")
 def accept(
-    session: SessionDep, caller: Annotated[Caller, Depends(deciders)], objection_id: int, data: ReasonIn
+    session: SessionDep, caller: Annotated[Caller, Depends(deciders)], objection_id: DbId, data: ReasonIn
 ) -> ObjectionOut:
     objections.accept(session, caller, objection_id, data.reason)
     return views.read_objection(session, caller, objection_id)
@@ -171,7 +172,7 @@ def decide(
     session: SessionDep,
     cipher: CipherDep,
     caller: Annotated[Caller, Depends(deciders)],
-    objection_id: int,
+    objection_id: DbId,
     data: ObjectionDecisionIn,
 ) -> ObjectionOut:
     remedy = None
@@ -183,7 +184,7 @@ def decide(
 
 @router.post("/{objection_id}/withdraw", response_model=ObjectionOut, summary="撤回异议")
 def withdraw(
-    session: SessionDep, caller: Annotated[Caller, Depends(subjects)], objection_id: int, data: ReasonIn
+    session: SessionDep, caller: Annotated[Caller, Depends(subjects)], objection_id: DbId, data: ReasonIn
 ) -> ObjectionOut:
     objections.withdraw(session, caller, objection_id, data.reason)
     return views.read_objection(session, caller, objection_id)

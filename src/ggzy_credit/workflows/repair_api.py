@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from ggzy_credit.auth.caller import Caller
 from ggzy_credit.auth.roles import Role
 from ggzy_credit.web.deps import SessionDep, SettingsDep, allow
+from ggzy_credit.web.params import DbId, Offset
 from ggzy_credit.workflows import repair, views
 from ggzy_credit.workflows.api_common import evidence_file, read_uploads
 from ggzy_credit.workflows.schemas import ReasonIn, RepairDecisionIn, RepairOut, RepairPage, RepairReviewIn
@@ -35,7 +36,7 @@ async def apply(
     session: SessionDep,
     settings: SettingsDep,
     caller: Annotated[Caller, Depends(subjects)],
-    record_id: Annotated[int, Form(description="申请修复的信用记录")],
+    record_id: Annotated[DbId, Form(description="申请修复的信用记录")],
     reason: Annotated[str, Form(max_length=4000, description="纠正失信行为、消除不良影响的情况")],
     files: Annotated[list[UploadFile], File(description="证明材料（至少一个）")],
 ) -> RepairOut:
@@ -57,9 +58,9 @@ def list_repairs(
     session: SessionDep,
     caller: Annotated[Caller, Depends(readers)],
     status_: Annotated[str | None, Query(alias="status")] = None,
-    subject_id: int | None = None,
+    subject_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RepairPage:
     total, items = views.list_repairs(
         session, caller, status=status_, subject_id=subject_id, limit=limit, offset=offset
@@ -69,7 +70,7 @@ def list_repairs(
 
 @router.get("/{application_id}", response_model=RepairOut, summary="信用修复申请详情")
 def read_repair(
-    session: SessionDep, caller: Annotated[Caller, Depends(readers)], application_id: int
+    session: SessionDep, caller: Annotated[Caller, Depends(readers)], application_id: DbId
 ) -> RepairOut:
     return views.read_repair(session, caller, application_id)
 
@@ -79,7 +80,7 @@ def download_evidence(
     session: SessionDep,
     settings: SettingsDep,
     caller: Annotated[Caller, Depends(readers)],
-    application_id: int,
+    application_id: DbId,
     digest: str,
 ) -> FileResponse:
     views.read_repair(session, caller, application_id)
@@ -92,7 +93,7 @@ def download_evidence(
 def review(
     session: SessionDep,
     caller: Annotated[Caller, Depends(deciders)],
-    application_id: int,
+    application_id: DbId,
     data: RepairReviewIn,
 ) -> RepairOut:
     repair.review(session, caller, application_id, data.recommendation, data.reason)
@@ -107,7 +108,7 @@ def review(
 def decide(
     session: SessionDep,
     caller: Annotated[Caller, Depends(deciders)],
-    application_id: int,
+    application_id: DbId,
     data: RepairDecisionIn,
 ) -> RepairOut:
     repair.decide(session, caller, application_id, data.approve, data.reason)
@@ -116,7 +117,7 @@ def decide(
 
 @router.post("/{application_id}/withdraw", response_model=RepairOut, summary="撤回信用修复申请")
 def withdraw(
-    session: SessionDep, caller: Annotated[Caller, Depends(subjects)], application_id: int, data: ReasonIn
+    session: SessionDep, caller: Annotated[Caller, Depends(subjects)], application_id: DbId, data: ReasonIn
 ) -> RepairOut:
     repair.withdraw(session, caller, application_id, data.reason)
     return views.read_repair(session, caller, application_id)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggzy_credit.web.params import DbId
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -42,7 +44,7 @@ class TransitionOut(BaseModel):
 
 class RemedyIn(_In):
     action: Literal["revoke", "correct"] = Field(description="revoke 撤销记录；correct 以更正后的记录替代")
-    record_id: int | None = Field(default=None, description="缺省为异议所针对的记录")
+    record_id: DbId | None = Field(default=None, description="缺省为异议所针对的记录")
     changes: dict[str, Any] = Field(default_factory=dict, description="更正的字段（correct 时必填）")
 
 
@@ -150,7 +152,7 @@ class CommitmentIn(_In):
     template_code: str = Field(min_length=1, max_length=40)
     project_code: str = Field(min_length=1, max_length=100, description="项目（交易）编号")
     project_name: str | None = Field(default=None, max_length=300)
-    subject_id: int | None = Field(default=None, description="账号代表多个主体时必填")
+    subject_id: DbId | None = Field(default=None, description="账号代表多个主体时必填")
 
 
 class VerificationIn(_In):

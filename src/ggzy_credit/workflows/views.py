@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -28,7 +30,7 @@ from ggzy_credit.workflows.schemas import (
 
 
 def _platform_codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Platform.id, Platform.code)).tuples().all())
+    return dict(session.execute(select(Platform.id, Platform.code)).all())
 
 
 def _scoped(query: Select, model: Any, caller: Any, subject_id: int | None) -> Select:  # type: ignore[type-arg]
@@ -78,6 +80,45 @@ def _details(session: Session, case_kind: str, case_id: int) -> dict[str, Any]:
     }
 
 
+def _read(
+    session: Session,
+    caller: Any,
+    model: Any,
+    case_id: int,
+    what: str,
+    to_out: Callable[..., Any],
+    case_kind: str | None = None,
+) -> Any:
+    """One case the caller may read, as its API representation (with evidence and history if a case)."""
+    row = session.get(model, case_id)
+    if row is None:
+        raise NotFound(f"{what} {case_id} 不存在")
+    codes = _platform_codes(session)
+    _readable(caller, row, what, codes)
+    return to_out(row, codes, **(_details(session, case_kind, row.id) if case_kind else {}))
+
+
+def _with_status(query: Select, model: Any, status: str | None, labels: dict[str, str]) -> Select:  # type: ignore[type-arg]
+    if status:
+        if status not in labels:
+            raise InvalidInput.field("status", f"status 应为 {'、'.join(labels)} 之一", "enum")
+        query = query.where(model.status == status)
+    return query
+
+
+def _listed(
+    session: Session,
+    query: Select,
+    model: Any,
+    limit: int,
+    offset: int,
+    to_out: Callable[..., Any],  # type: ignore[type-arg]
+) -> tuple[int, list[Any]]:
+    total, rows = _page(session, query, model, limit, offset)
+    codes = _platform_codes(session)
+    return total, [to_out(r, codes) for r in rows]
+
+
 # -- objections ---------------------------------------------------------------------------------
 
 
@@ -112,12 +153,13 @@ def objection_out(obj: Objection, codes: dict[int, str], today: date, **details:
 
 
 def read_objection(session: Session, caller: Any, objection_id: int) -> ObjectionOut:
-    obj = session.get(Objection, objection_id)
-    if obj is None:
-        raise NotFound(f"异议 {objection_id} 不存在")
-    codes = _platform_codes(session)
-    _readable(caller, obj, "异议", codes)
-    return objection_out(obj, codes, clock.today(), **_details(session, objections.CASE, obj.id))
+    today = clock.today()
+    to_out = partial(_objection_at, today=today)
+    return _read(session, caller, Objection, objection_id, "异议", to_out, objections.CASE)  # type: ignore[no-any-return]
+
+
+def _objection_at(obj: Objection, codes: dict[int, str], *, today: date, **details: Any) -> ObjectionOut:
+    return objection_out(obj, codes, today, **details)
 
 
 def list_objections(
@@ -135,13 +177,9 @@ def list_objections(
 ) -> tuple[int, list[ObjectionOut]]:
     """Filters: ``overdue`` (open and past due), ``due_within=N`` (open, due within N working days)."""
     today = clock.today()
-    query = _scoped(select(Objection), Objection, caller, subject_id)
-    if status:
-        if status not in objections.STATUS_LABELS:
-            raise InvalidInput.field(
-                "status", f"status 应为 {'、'.join(objections.STATUS_LABELS)} 之一", "enum"
-            )
-        query = query.where(Objection.status == status)
+    query = _with_status(
+        _scoped(select(Objection), Objection, caller, subject_id), Objection, status, objections.STATUS_LABELS
+    )
     if record_id is not None:
         query = query.where(Objection.record_id == record_id)
     if overdue is not None:
@@ -156,9 +194,7 @@ def list_objections(
         query = query.where(
             Objection.escalated_at.is_not(None) if escalated else Objection.escalated_at.is_(None)
         )
-    total, rows = _page(session, query, Objection, limit, offset)
-    codes = _platform_codes(session)
-    return total, [objection_out(o, codes, today) for o in rows]
+    return _listed(session, query, Objection, limit, offset, partial(_objection_at, today=today))
 
 
 # -- repair -------------------------------------------------------------------------------------
@@ -190,12 +226,7 @@ def repair_out(app: RepairApplication, codes: dict[int, str], **details: Any) ->
 
 
 def read_repair(session: Session, caller: Any, application_id: int) -> RepairOut:
-    app = session.get(RepairApplication, application_id)
-    if app is None:
-        raise NotFound(f"信用修复申请 {application_id} 不存在")
-    codes = _platform_codes(session)
-    _readable(caller, app, "信用修复申请", codes)
-    return repair_out(app, codes, **_details(session, repair.CASE, app.id))
+    return _read(session, caller, RepairApplication, application_id, "信用修复申请", repair_out, repair.CASE)  # type: ignore[no-any-return]
 
 
 def list_repairs(
@@ -208,13 +239,8 @@ def list_repairs(
     offset: int = 0,
 ) -> tuple[int, list[RepairOut]]:
     query = _scoped(select(RepairApplication), RepairApplication, caller, subject_id)
-    if status:
-        if status not in repair.STATUS_LABELS:
-            raise InvalidInput.field("status", f"status 应为 {'、'.join(repair.STATUS_LABELS)} 之一", "enum")
-        query = query.where(RepairApplication.status == status)
-    total, rows = _page(session, query, RepairApplication, limit, offset)
-    codes = _platform_codes(session)
-    return total, [repair_out(a, codes) for a in rows]
+    query = _with_status(query, RepairApplication, status, repair.STATUS_LABELS)
+    return _listed(session, query, RepairApplication, limit, offset, repair_out)
 
 
 # -- commitments --------------------------------------------------------------------------------
@@ -242,10 +268,7 @@ def commitment_out(c: Commitment, codes: dict[int, str]) -> CommitmentOut:
 
 
 def read_commitment(session: Session, caller: Any, commitment_id: int) -> CommitmentOut:
-    c = commitments.get(session, commitment_id)
-    codes = _platform_codes(session)
-    _readable(caller, c, "信用承诺", codes)
-    return commitment_out(c, codes)
+    return _read(session, caller, Commitment, commitment_id, "信用承诺", commitment_out)  # type: ignore[no-any-return]
 
 
 def list_commitments(
@@ -259,17 +282,10 @@ def list_commitments(
     offset: int = 0,
 ) -> tuple[int, list[CommitmentOut]]:
     query = _scoped(select(Commitment), Commitment, caller, subject_id)
-    if status:
-        if status not in commitments.STATUS_LABELS:
-            raise InvalidInput.field(
-                "status", f"status 应为 {'、'.join(commitments.STATUS_LABELS)} 之一", "enum"
-            )
-        query = query.where(Commitment.status == status)
+    query = _with_status(query, Commitment, status, commitments.STATUS_LABELS)
     if project_code:
         query = query.where(Commitment.project_code == project_code)
-    total, rows = _page(session, query, Commitment, limit, offset)
-    codes = _platform_codes(session)
-    return total, [commitment_out(c, codes) for c in rows]
+    return _listed(session, query, Commitment, limit, offset, commitment_out)
 
 
 # -- complaints ---------------------------------------------------------------------------------
@@ -297,12 +313,7 @@ def complaint_out(c: Complaint, codes: dict[int, str], **details: Any) -> Compla
 
 
 def read_complaint(session: Session, caller: Any, complaint_id: int) -> ComplaintOut:
-    c = session.get(Complaint, complaint_id)
-    if c is None:
-        raise NotFound(f"质疑/举报 {complaint_id} 不存在")
-    codes = _platform_codes(session)
-    _readable(caller, c, "质疑/举报", codes)
-    return complaint_out(c, codes, **_details(session, complaints.CASE, c.id))
+    return _read(session, caller, Complaint, complaint_id, "质疑/举报", complaint_out, complaints.CASE)  # type: ignore[no-any-return]
 
 
 def list_complaints(
@@ -314,15 +325,9 @@ def list_complaints(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[ComplaintOut]]:
-    query = _scoped(select(Complaint), Complaint, caller, None)
-    if status:
-        if status not in complaints.STATUS_LABELS:
-            raise InvalidInput.field(
-                "status", f"status 应为 {'、'.join(complaints.STATUS_LABELS)} 之一", "enum"
-            )
-        query = query.where(Complaint.status == status)
+    query = _with_status(
+        _scoped(select(Complaint), Complaint, caller, None), Complaint, status, complaints.STATUS_LABELS
+    )
     if subject_id is not None:
         query = query.where(Complaint.subject_id == subject_id)
-    total, rows = _page(session, query, Complaint, limit, offset)
-    codes = _platform_codes(session)
-    return total, [complaint_out(c, codes) for c in rows]
+    return _listed(session, query, Complaint, limit, offset, complaint_out)
