@@ -193,3 +193,27 @@ def record(db, cipher):  # type: ignore[no-untyped-def]
             return out.id
 
     return make
+
+
+@pytest.fixture
+def post(client, auth):  # type: ignore[no-untyped-def]
+    """Record a deduction through the records API (as the recorder); its id."""
+    serial = iter(range(1, 1000))
+
+    def make(subject: int, item: str, on: date, platform: str = "gov_procurement") -> int:
+        r = client.post(
+            "/api/v1/records",
+            headers=auth("recorder"),
+            json={
+                "platform": platform,
+                "external_id": f"S-{next(serial)}",
+                "subject_id": subject,
+                "item_code": item,
+                "occurred_on": str(on),
+                "deducted_on": str(on),
+            },
+        )
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    return make

@@ -22,29 +22,6 @@ def _today():  # type: ignore[no-untyped-def]
         yield
 
 
-@pytest.fixture
-def post(client, auth):  # type: ignore[no-untyped-def]
-    serial = iter(range(1, 1000))
-
-    def make(subject: int, item: str, on: date, platform: str = GP) -> int:
-        r = client.post(
-            "/api/v1/records",
-            headers=auth("recorder"),
-            json={
-                "platform": platform,
-                "external_id": f"S-{next(serial)}",
-                "subject_id": subject,
-                "item_code": item,
-                "occurred_on": str(on),
-                "deducted_on": str(on),
-            },
-        )
-        assert r.status_code == 201, r.text
-        return int(r.json()["id"])
-
-    return make
-
-
 def scores(client, auth, subject, **params):  # type: ignore[no-untyped-def]
     r = client.get(f"/api/v1/subjects/{subject}/scores", params=params, headers=auth("regulator"))
     assert r.status_code == 200, r.text

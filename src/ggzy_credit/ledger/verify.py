@@ -4,7 +4,7 @@
    latest leaf (:func:`~ggzy_credit.ledger.checks.check_entities`): changed, deleted and
    unlogged rows are named.
 2. The tree is rebuilt from the stored leaves in aligned blocks
-   (:func:`~ggzy_credit.ledger.checks.check_block`), each stored node is compared with the rebuilt
+   (:func:`~ggzy_credit.ledger.tree_check.check_block`), each stored node is compared with the rebuilt
    one, and the blocks are joined here into the upper levels and the root at every head's size.
 3. Every stored signed head must carry a valid signature and the rebuilt root at its size: a
    history rewritten consistently (leaves and nodes recomputed) cannot be signed again without the

@@ -1,0 +1,64 @@
+"""/api/v1/public: a subject's current scores and labels as the public portal shows them, in JSON.
+
+Scores and labels are public (DESIGN §2 Disclosure: the portal shows published records, scores and
+labels), so this route needs no login and writes no audit line: a cheap read for trading systems that
+only need the label at bid time. It returns exactly the portal's score cards (``portal.scores.cards``)
+and nothing about the subject but its id — no personal data, no record details.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from ggzy_credit import clock
+from ggzy_credit.portal.scores import ScoreCard, cards
+from ggzy_credit.web.deps import SessionDep, public
+from ggzy_credit.web.params import DbId
+
+router = APIRouter(tags=["信用评估 scoring"])
+
+
+class PublicScoreOut(BaseModel):
+    platform: str = Field(description="平台代码")
+    platform_name: str
+    score: int = Field(description="信用记分（满分 100，最低 0）")
+    points: int = Field(description="评估周期内累计扣分（可超过 100）")
+    label: str | None = Field(description="信用标注（分数段代码）；当日无生效标准则为 null")
+    label_name: str | None
+    cycle_end: date | None = Field(description="自动修复、恢复满分之日；无扣分则为 null")
+
+
+class PublicScoresOut(BaseModel):
+    subject_id: int
+    as_of: date
+    scores: list[PublicScoreOut] = Field(description="有信用记录的各平台；没有记录的主体为空（均为满分 100）")
+
+
+def _out(card: ScoreCard) -> PublicScoreOut:
+    return PublicScoreOut(
+        platform=card.platform,
+        platform_name=card.platform_name,
+        score=card.score,
+        points=card.points,
+        label=card.label,
+        label_name=card.label_name,
+        cycle_end=card.cycle_end,
+    )
+
+
+@router.get(
+    "/public/subjects/{subject_id}/scores",
+    response_model=PublicScoresOut,
+    dependencies=[Depends(public())],
+    summary="经营主体当日的信用记分和信用标注（公开信息，无需登录）",
+    description="与门户经营主体公开页所示一致：有信用记录的各平台当日的信用记分、信用标注和自动修复日期。"
+    "不含个人信息和记录明细；不记入查询日志。",
+)
+def public_scores(session: SessionDep, subject_id: DbId) -> PublicScoresOut:
+    today = clock.today()
+    return PublicScoresOut(
+        subject_id=subject_id, as_of=today, scores=[_out(c) for c in cards(session, subject_id, today)]
+    )
