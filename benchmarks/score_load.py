@@ -5,6 +5,8 @@ bulk-loaded), a real ``ggzy-credit serve --workers N`` answers an open-loop load
 processes: a fixed rate (300 requests/s for 60 s by default) on random subjects, latency measured from
 each request's due time (``benchmarks/_load.py``). Scenarios:
 
+* ``public_scores`` (the issue's target) — ``GET /api/v1/public/subjects/{id}/scores``: the current
+  score and label per platform as the public portal shows them, no login, not audited, the pure rule;
 * ``scores`` — ``GET /api/v1/subjects/{id}/scores`` with a bank token: authentication, the access
   guard and its audit line (one chained audit row committed per request), the pure rule;
 * ``public`` — ``GET /subjects/{id}``, the public portal page of a subject (scores, published
@@ -39,8 +41,16 @@ from benchmarks._evaluate_data import DAY, generate
 from benchmarks._server import Server, prepared
 from ggzy_credit import clock
 
-SCENARIOS = ("healthz", "public", "scores")
+SCENARIOS = ("healthz", "public_scores", "scores", "public")
+MAIN = "public_scores"  # the scenario the target is judged on
 TARGET_RATE, TARGET_P99_MS = 300, 20.0
+FULL = {
+    "subjects": 1_000_000,
+    "records": 5_000_000,
+    "rate": float(TARGET_RATE),
+    "duration": 60.0,
+    "warmup": 5.0,
+}
 CORES = os.cpu_count() or 1
 RAW_SQL = """
 SELECT r.id, r.platform_id, r.item_code, i.name, r.points, r.deducted_on,
@@ -101,6 +111,7 @@ def _measure(
 
 def _http(server: Server, args: argparse.Namespace, scenario: str, token: str) -> Row:
     paths = {
+        "public_scores": "/api/v1/public/subjects/{id}/scores",
         "scores": "/api/v1/subjects/{id}/scores",
         "public": "/subjects/{id}",
         "healthz": "/healthz",
@@ -154,7 +165,10 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
         "time to the end of its response, so queueing anywhere counts. Baseline `sql`: the records, item "
         "names and events of the subject in one raw SQL query at the same rate from the same kind of "
         f"client. Measured {clock.today()} on {machine()}; clients, server and database share the "
-        f"machine. Target: {TARGET_RATE} requests/s for 60 s with p99 ≤ {TARGET_P99_MS:.0f} ms.\n\n"
+        f"machine. Target: {TARGET_RATE} requests/s for 60 s with p99 ≤ {TARGET_P99_MS:.0f} ms, judged on "
+        f"`{MAIN}` (scores and labels are public, DESIGN §2 Disclosure); the audited `scores` is reported "
+        "too. The server runs with the per-IP limits of public routes off (`GGZY_RATE_PUBLIC_PER_MINUTE=0`): "
+        "the load comes from one address.\n\n"
     )
     out.write(
         "| database | query | achieved (req/s) | errors | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) "
@@ -185,7 +199,7 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
         "contention in the worker holding the lock.\n\n"
     )
     for r in rows:
-        if r.scenario == "scores":
+        if r.scenario in (MAIN, "scores"):
             held = (
                 args.rate >= TARGET_RATE
                 and args.duration >= 60
@@ -194,7 +208,7 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
                 and r.ms(0.99) <= TARGET_P99_MS
             )
             out.write(
-                f"{r.backend}, `scores`: target {'met' if held else 'NOT met'} "
+                f"{r.backend}, `{r.scenario}`: target {'met' if held else 'NOT met'} "
                 f"(p99 {r.ms(0.99):.1f} ms at {r.samples.achieved_rate:.0f} requests/s). "
                 f"Server peak RSS: {r.memory}.\n\n"
             )
@@ -207,22 +221,27 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=1_000_000)
-    parser.add_argument("--records", type=int, default=5_000_000)
-    parser.add_argument("--rate", type=float, default=float(TARGET_RATE), help="requests per second")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load first")
+    parser.add_argument("--subjects", type=int)
+    parser.add_argument("--records", type=int)
+    parser.add_argument("--rate", type=float, help=f"requests per second (default {TARGET_RATE})")
+    parser.add_argument("--duration", type=float, help="seconds of measured load (default 60)")
+    parser.add_argument("--warmup", type=float, help="seconds of unmeasured load first (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--clients", type=int, default=2, help="load-generating processes")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 10,000 subjects, 50,000 records, 100 req/s, 10 s"
+        "--quick",
+        action="store_true",
+        help="smoke run: 10,000 subjects, 50,000 records, 100 req/s, 10 s (unless given)",
     )
     backend_options(parser)
     args = parser.parse_args()
-    if args.quick:
-        args.subjects, args.records, args.rate, args.duration, args.warmup = 10_000, 50_000, 100.0, 10.0, 2.0
+    # Options not given take the full run's values, or the smoke run's with --quick (--quick --rate 300).
+    quick = {"subjects": 10_000, "records": 50_000, "rate": 100.0, "duration": 10.0, "warmup": 2.0}
+    for name, value in (quick if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     rows = [row for b in backends(args) for row in bench(b, args)]
     publish("score_load", report(rows, args), args)
 

@@ -85,3 +85,52 @@ def test_rate_limited_like_other_public_routes(db):  # type: ignore[no-untyped-d
     with TestClient(create_app(settings, db.engine)) as client:
         codes = [client.get(URL.format(1)).status_code for _ in range(3)]
     assert codes[-1] == 429
+
+
+def test_same_cards_as_the_portal(direct, db):  # type: ignore[no-untyped-def]
+    """Revocations, repairs that stop counting, several platforms, future records: as the portal."""
+    from ggzy_credit.portal.scores import cards
+    from ggzy_credit.scoring.public_scores import public_cards
+
+    platforms = sorted(direct.platforms)[:3]
+    subjects = [direct.subject() for _ in range(4)]
+    a, b, c, _empty = subjects
+    r1 = direct.record(a, platforms[0], date(2025, 1, 10), 10)
+    direct.record(a, platforms[0], date(2025, 3, 1), 30)
+    direct.record(a, platforms[1], date(2024, 1, 1), 20)  # cycle over: restored to 100
+    direct.event(r1, "revoked")
+    r2 = direct.record(b, platforms[2], date(2025, 2, 1), 50)
+    direct.record(b, platforms[2], date(2025, 2, 2), 60)
+    direct.event(r2, "repaired", date(2025, 5, 1))
+    direct.record(c, platforms[0], date(2025, 7, 1), 10)  # after today: not shown yet
+    direct.session.commit()
+    with db.session() as session:
+        for subject in subjects:
+            portal = [vars(card) for card in cards(session, subject, TODAY)]
+            assert [vars(card) for card in public_cards(session, subject, TODAY)] == portal
+
+
+def test_new_standard_version_is_seen_at_once(client, make_subject, post, db):  # type: ignore[no-untyped-def]
+    from ggzy_credit.standards.models import Platform, Standard
+
+    bidder = make_subject("responder")
+    post(bidder, "GP-R-005", date(2025, 1, 10))
+    assert client.get(URL.format(bidder)).json()["scores"][0]["label"] == "A"
+    with db.session() as session:
+        platform = session.query(Platform).filter_by(code="gov_procurement").one()
+        current = max(platform.standards, key=lambda s: s.id)
+        rules = dict(current.rules)
+        rules["bands"] = [dict(band, label=f"N{band['label']}") for band in rules["bands"]]
+        session.add(
+            Standard(
+                platform_id=platform.id,
+                version="9999.1",
+                title="新版",
+                status="filed",
+                filed_on=TODAY,
+                filed_with="测试",
+                effective_from=TODAY,
+                rules=rules,
+            )
+        )
+    assert client.get(URL.format(bidder)).json()["scores"][0]["label"] == "NA"

@@ -9,7 +9,6 @@ distribution is an aggregate over every subject, so it reads the daily evaluatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -21,21 +20,11 @@ from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.scoring import service
 from ggzy_credit.scoring.evaluation import current_horizon
 from ggzy_credit.scoring.models import ScoreHistory
+from ggzy_credit.scoring.public_scores import Card as ScoreCard
 from ggzy_credit.scoring.rule import add_months, score_series
 from ggzy_credit.standards.models import Platform
 
 BINS = [(100, 100, "100"), (90, 99, "90–99"), (80, 89, "80–89"), (60, 79, "60–79"), (0, 59, "0–59")]
-
-
-@dataclass(frozen=True)
-class ScoreCard:
-    platform: str
-    platform_name: str
-    score: int
-    points: int
-    label: str | None
-    label_name: str | None
-    cycle_end: date | None
 
 
 def _card(score: service.PlatformScore) -> ScoreCard:

@@ -2,19 +2,21 @@
 
 Scores and labels are public (DESIGN §2 Disclosure: the portal shows published records, scores and
 labels), so this route needs no login and writes no audit line: a cheap read for trading systems that
-only need the label at bid time. It returns exactly the portal's score cards (``portal.scores.cards``)
-and nothing about the subject but its id — no personal data, no record details.
+only need the label at bid time. It returns the portal's score cards (``portal.scores.cards``), computed
+in one query (``scoring.public_scores``), and nothing about the subject but its id — no personal data,
+no record details.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ggzy_credit import clock
-from ggzy_credit.portal.scores import ScoreCard, cards
+from ggzy_credit.scoring.public_scores import public_cards
 from ggzy_credit.web.deps import SessionDep, public
 from ggzy_credit.web.params import DbId
 
@@ -37,18 +39,6 @@ class PublicScoresOut(BaseModel):
     scores: list[PublicScoreOut] = Field(description="有信用记录的各平台；没有记录的主体为空（均为满分 100）")
 
 
-def _out(card: ScoreCard) -> PublicScoreOut:
-    return PublicScoreOut(
-        platform=card.platform,
-        platform_name=card.platform_name,
-        score=card.score,
-        points=card.points,
-        label=card.label,
-        label_name=card.label_name,
-        cycle_end=card.cycle_end,
-    )
-
-
 @router.get(
     "/public/subjects/{subject_id}/scores",
     response_model=PublicScoresOut,
@@ -59,6 +49,5 @@ def _out(card: ScoreCard) -> PublicScoreOut:
 )
 def public_scores(session: SessionDep, subject_id: DbId) -> PublicScoresOut:
     today = clock.today()
-    return PublicScoresOut(
-        subject_id=subject_id, as_of=today, scores=[_out(c) for c in cards(session, subject_id, today)]
-    )
+    scores = [PublicScoreOut(**asdict(card)) for card in public_cards(session, subject_id, today)]
+    return PublicScoresOut(subject_id=subject_id, as_of=today, scores=scores)

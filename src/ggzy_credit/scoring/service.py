@@ -99,19 +99,33 @@ def load(session: Session, subject_id: int) -> SubjectCredit:
         .join(StandardItem, StandardItem.id == CreditRecord.item_id)
         .where(CreditRecord.subject_id == subject_id)
     ).all()
-    removed: set[int] = set()
-    until: dict[int, date] = {}
+    effects = EventEffects()
     for event in events_for(session, [r[0] for r in rows]):
-        if event.kind in REMOVING:
-            removed.add(event.record_id)
-        elif event.kind == EventKind.REPAIRED and event.stops_counting:
-            until[event.record_id] = min(event.effective_on, until.get(event.record_id, event.effective_on))
+        effects.add(event.record_id, event.kind, event.effective_on, event.stops_counting)
     for rid, pid, code, name, points, on in rows:
         credit.records.setdefault(pid, {})[rid] = RecordInfo(rid, code, name, points, on)
-        credit.deductions.setdefault(pid, []).append(
-            Deduction(rid, on, points, counts=rid not in removed, until=until.get(rid))
-        )
+        credit.deductions.setdefault(pid, []).append(effects.deduction(rid, on, points))
     return credit
+
+
+@dataclass
+class EventEffects:
+    """What a record's events do to its deduction: revoked/corrected records stop counting at all, an
+    approved repair that stops counting ends it on its effective date (the earliest such repair)."""
+
+    removed: set[int] = field(default_factory=set)
+    until: dict[int, date] = field(default_factory=dict)
+
+    def add(self, record_id: int, kind: str, effective_on: date, stops_counting: bool) -> None:
+        if kind in REMOVING:
+            self.removed.add(record_id)
+        elif kind == EventKind.REPAIRED and stops_counting:
+            self.until[record_id] = min(effective_on, self.until.get(record_id, effective_on))
+
+    def deduction(self, record_id: int, on: date, points: int) -> Deduction:
+        return Deduction(
+            record_id, on, points, counts=record_id not in self.removed, until=self.until.get(record_id)
+        )
 
 
 def score_on(credit: SubjectCredit, platform: Platform, as_of: date) -> PlatformScore:
