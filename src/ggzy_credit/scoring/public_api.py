@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from ggzy_credit import clock
 from ggzy_credit.scoring.public_scores import public_cards
-from ggzy_credit.web.deps import SessionDep, public
+from ggzy_credit.web.deps import public
 from ggzy_credit.web.params import DbId
 
 router = APIRouter(tags=["信用评估 scoring"])
@@ -47,7 +47,12 @@ class PublicScoresOut(BaseModel):
     description="与门户经营主体公开页所示一致：有信用记录的各平台当日的信用记分、信用标注和自动修复日期。"
     "不含个人信息和记录明细；不记入查询日志。",
 )
-def public_scores(session: SessionDep, subject_id: DbId) -> PublicScoresOut:
+def public_scores(request: Request, subject_id: DbId) -> PublicScoresOut:
     today = clock.today()
-    scores = [PublicScoreOut(**asdict(card)) for card in public_cards(session, subject_id, today)]
+    # Its own short session, closed before the handler returns: with the request's session (SessionDep)
+    # the connection stays checked out until the dependency's exit gets a threadpool slot, and under a
+    # burst every slot can be waiting for a pooled connection held that way (benchmarks/score_load.py).
+    with request.app.state.sessions() as session:
+        cards = public_cards(session, subject_id, today)
+    scores = [PublicScoreOut(**asdict(card)) for card in cards]
     return PublicScoresOut(subject_id=subject_id, as_of=today, scores=scores)
