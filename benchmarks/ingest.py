@@ -33,9 +33,10 @@ PATH_INCLUDES = (
     "The batch API path per 1,000 rows, in one transaction: pydantic validation; subjects by USCC and their "
     "kinds (one query each); the standard in force per row from the cached standards snapshot (one "
     "version check); the idempotency check on (platform, external id) (one query); ids from the "
-    "sequence and one `COPY` of the rows on PostgreSQL (SQLite: one INSERT … RETURNING); one "
-    "ledger leaf per record built from the rows read back (one range query, Merkle nodes, `COPY`); a "
-    "notice per record (`COPY`) and `record.created` outbox rows for webhook subscribers."
+    "sequence and one `COPY` of the rows on PostgreSQL (SQLite: one INSERT … RETURNING); a notice per "
+    "record written from the rows in hand (`COPY`) and `record.created` outbox rows for webhook "
+    "subscribers; last, one ledger leaf per record built from the rows read back (one range query, the "
+    "record source's specialised canonical-JSON encoder, Merkle nodes, `COPY`)."
 )
 PLATFORMS = ["gov_procurement", "engineering", "medical", "land_mining", "state_property", "centre"]
 

@@ -253,3 +253,37 @@ def test_a_leaf_removed_from_the_middle_or_added_past_the_end(logged):  # type: 
     )
     found = codes(check(db))
     assert {"state", "leaf_missing", "node_count"} <= found, found
+
+
+def test_node_hashes_recut_so_that_their_concatenation_is_unchanged(logged):  # type: ignore[no-untyped-def]
+    """Two neighbouring nodes rewritten as 33 + 31 bytes: the level reads the same when packed."""
+    db, _, _ = logged
+    with db.session() as s:
+        level_one = text("SELECT hash FROM ledger_nodes WHERE level = 1 AND idx < 2 ORDER BY idx")
+        left, right = [bytes(h) for (h,) in s.execute(level_one)]
+    joined = left + right
+    sql(db, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 0", h=joined[:33])
+    sql(db, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 1", h=joined[33:])
+    report = check(db, block_level=2)
+    assert "node" in codes(report), [p.message for p in report.problems]
+
+
+def test_a_null_forced_into_a_not_null_column_is_detected(logged):  # type: ignore[no-untyped-def]
+    """The SQL rendering leaves NOT NULL columns un-coalesced: a NULL there must still come back."""
+    db, ids, _ = logged
+    if db.engine.dialect.name == "postgresql":
+        sql(db, "ALTER TABLE credit_records ALTER COLUMN recorded_by DROP NOT NULL")
+        sql(db, "ALTER TABLE credit_records ALTER COLUMN points DROP NOT NULL")
+    else:  # SQLite cannot drop a constraint in place: switch the checks off instead
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA writable_schema = ON")
+            conn.exec_driver_sql(
+                "UPDATE sqlite_schema SET sql = replace(replace(sql, 'recorded_by VARCHAR(100) NOT NULL',"
+                " 'recorded_by VARCHAR(100)'), 'points INTEGER NOT NULL', 'points INTEGER')"
+                " WHERE name = 'credit_records'"
+            )
+        db.engine.dispose()
+    sql(db, "UPDATE credit_records SET recorded_by = NULL WHERE id = :id", id=ids[1])
+    sql(db, "UPDATE credit_records SET points = NULL WHERE id = :id", id=ids[3])
+    report = check(db)
+    assert sorted(p.entity_id for p in report.problems if p.code == "changed") == [ids[1], ids[3]]

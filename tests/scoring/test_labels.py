@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ggzy_credit.scoring.labels import band_for, bands_of, measures_for
-from ggzy_credit.standards import schema
+from ggzy_credit.standards import files
 
-VERSIONS = [(pf.platform.code, v) for pf in schema.load_shipped() for v in pf.standards]
+VERSIONS = [(pf.platform.code, v) for pf in files.load_shipped() for v in pf.standards]
 
 
 @pytest.mark.parametrize(("platform", "version"), VERSIONS, ids=[f"{p}-{v.version}" for p, v in VERSIONS])

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from ggzy_credit.standards import schema
-from ggzy_credit.standards.schema import PlatformFile, StandardsFileError
+from ggzy_credit.standards import files, schema
+from ggzy_credit.standards.files import StandardsFileError
+from ggzy_credit.standards.schema import PlatformFile
 
 PLATFORMS = {"centre", "gov_procurement", "engineering", "medical", "land_mining", "state_property"}
 MID_2024 = dt.date(2024, 6, 1)
@@ -27,7 +28,7 @@ TIERS = {"minor": range(1, 5), "general": range(5, 11), "serious": range(20, 41)
 
 @pytest.fixture(scope="module")
 def shipped() -> dict[str, PlatformFile]:
-    return {pf.platform.code: pf for pf in schema.load_shipped()}
+    return {pf.platform.code: pf for pf in files.load_shipped()}
 
 
 def in_force_items(shipped: dict[str, PlatformFile], on: dt.date = MID_2024) -> dict[str, list[schema.Item]]:
@@ -196,7 +197,7 @@ def test_commitment_templates_ship_for_every_platform(shipped: dict[str, Platfor
 
 
 def test_data_list_covers_basic_market_and_external_information(shipped: dict[str, PlatformFile]) -> None:
-    data_list = schema.load_data_list()
+    data_list = files.load_data_list()
     assert len(data_list.entries) >= 12
     assert {e.category for e in data_list.entries} == {"基本信息", "市场信用信息", "外部信用信息"}
     names = {e.name for e in data_list.entries}
@@ -212,7 +213,7 @@ def test_data_list_covers_basic_market_and_external_information(shipped: dict[st
 
 
 def test_data_list_keeps_personal_information_masked() -> None:
-    entries = {e.name: e for e in schema.load_data_list().entries}
+    entries = {e.name: e for e in files.load_data_list().entries}
     natural = entries["自然人基础信息"]
     assert not natural.public
     assert {"身份证号码", "联系方式"} <= set(natural.masked_fields)
@@ -306,7 +307,7 @@ def std(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_minimal_file_is_valid() -> None:
-    pf = schema.parse_platform(minimal())
+    pf = files.parse_platform(minimal())
     assert pf.in_force(dt.date(2024, 1, 1)) is pf.standards[0]
 
 
@@ -439,7 +440,7 @@ def test_invalid_standard_is_rejected_naming_the_field(
     data = minimal()
     mutate(data)
     with pytest.raises(StandardsFileError) as caught:
-        schema.parse_platform(data, "test.yaml")
+        files.parse_platform(data, "test.yaml")
     assert field in [loc for loc, _ in caught.value.problems], caught.value.problems
     assert field in str(caught.value)
 
@@ -447,7 +448,7 @@ def test_invalid_standard_is_rejected_naming_the_field(
 def test_draft_may_lack_filing_dates_and_is_never_in_force() -> None:
     data = minimal()
     std(data).update(status="draft", filed_on=None, filed_with=None, effective_from=None)
-    pf = schema.parse_platform(data)
+    pf = files.parse_platform(data)
     assert pf.in_force(dt.date(2030, 1, 1)) is None
 
 
@@ -457,7 +458,7 @@ def test_load_platform_file_reports_path_and_field(tmp_path: Path) -> None:
     path = tmp_path / "test_platform.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(StandardsFileError) as caught:
-        schema.load_platform_file(path)
+        files.load_platform_file(path)
     message = str(caught.value)
     assert str(path) in message
     assert "standards[0].bands[1]" in message
@@ -469,19 +470,19 @@ def test_unquoted_version_in_yaml_gets_a_hint(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(StandardsFileError, match=r"standards\[0\]\.version: .*带引号"):
-        schema.load_platform_file(path)
+        files.load_platform_file(path)
 
 
 def test_yaml_syntax_error_is_a_standards_file_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("platform: {code: x\n", encoding="utf-8")
     with pytest.raises(StandardsFileError, match="YAML"):
-        schema.load_platform_file(path)
+        files.load_platform_file(path)
 
 
 def test_file_that_is_not_a_mapping_is_rejected() -> None:
     with pytest.raises(StandardsFileError):
-        schema.parse_platform(["not", "a", "mapping"])
+        files.parse_platform(["not", "a", "mapping"])
 
 
 def minimal_data_list() -> dict[str, Any]:
@@ -536,8 +537,8 @@ def test_invalid_data_list_is_rejected_naming_the_field(
     mutate: Callable[[dict[str, Any]], None], field: str
 ) -> None:
     data = minimal_data_list()
-    schema.parse_data_list(copy.deepcopy(data))  # the unbroken one is valid
+    files.parse_data_list(copy.deepcopy(data))  # the unbroken one is valid
     mutate(data)
     with pytest.raises(StandardsFileError) as caught:
-        schema.parse_data_list(data, "data_list.yaml")
+        files.parse_data_list(data, "data_list.yaml")
     assert field in [loc for loc, _ in caught.value.problems], caught.value.problems

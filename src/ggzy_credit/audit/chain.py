@@ -82,15 +82,25 @@ def _reserve(session: Session, count: int) -> tuple[int, str]:
 
 
 def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Append rows (dicts with ``FIELDS`` but ``seq``) in order; returns their sequence numbers."""
+    """Append rows (dicts with ``FIELDS`` but ``seq``) in order; returns their sequence numbers.
+
+    The head stays locked from the reservation to the commit, so everything that does not need the
+    head is done before it, and on PostgreSQL the rows, their targets and the new head hash go in one
+    statement: the lock is held for two round trips and the commit (issue #9: audited reads of every
+    worker queue on it).
+    """
     if not rows:
         return []
-    last_seq, prev = _reserve(session, len(rows))
-    values, targets = [], []
-    for i, row in enumerate(rows, start=1):
-        full = dict(row, seq=last_seq + i)
+    prepared = []
+    for row in rows:
+        full = dict(row)
         full["subject_ids"] = sorted(set(full.get("subject_ids") or []))
         full["record_ids"] = sorted(set(full.get("record_ids") or []))
+        prepared.append(full)
+    last_seq, prev = _reserve(session, len(rows))
+    values, targets = [], []
+    for i, full in enumerate(prepared, start=1):
+        full["seq"] = last_seq + i
         digest = link(prev, full)
         values.append({**{name: full.get(name) for name in FIELDS}, "prev_hash": prev, "hash": digest})
         targets += [
@@ -98,10 +108,21 @@ def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         ]
         targets += [{"seq": full["seq"], "target_type": "record", "target_id": r} for r in full["record_ids"]]
         prev = digest
-    session.execute(insert(_log), values)
-    if targets:
-        session.execute(insert(_targets), targets)
-    session.execute(update(_head).where(_head.c.id == HEAD_ID).values(hash=prev))
+    head = update(_head).where(_head.c.id == HEAD_ID).values(hash=prev)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement: WITH lines AS (INSERT …), targets AS (INSERT …) UPDATE audit_head …; the
+        # targets' foreign keys are checked at its end, when the lines are there.
+        head = head.add_cte(insert(_log).values(values).returning(_log.c.seq).cte("audit_lines"))
+        if targets:
+            head = head.add_cte(
+                insert(_targets).values(targets).returning(_targets.c.seq).cte("lines_targets")
+            )
+        session.execute(head)
+    else:  # SQLite: in process, no round trips to save
+        session.execute(insert(_log), values)
+        if targets:
+            session.execute(insert(_targets), targets)
+        session.execute(head)
     return [v["seq"] for v in values]
 
 

@@ -47,9 +47,18 @@ class ScopeForbidden(Forbidden):
 
 def guard(policy: Policy) -> Callable[..., Any]:
     """The FastAPI dependency enforcing ``policy`` (it carries the policy as ``.policy``)."""
-    if policy.public:
+    if policy.public and not policy.audit:
+        # Nothing to audit: no request session either (nor a wait for one, web.deps).
+        async def unaudited_public_dependency(request: Request) -> None:
+            _limit(request, policy)
 
-        def public_dependency(request: Request, session: SessionDep) -> None:
+        unaudited_public_dependency.policy = policy  # type: ignore[attr-defined]
+        return unaudited_public_dependency
+
+    if policy.public:
+        # On the event loop (no threadpool step): the rate limit is in memory, the audit line is only
+        # queued, and the session is not used otherwise (web.deps closes it in place if nothing ran).
+        async def public_dependency(request: Request, session: SessionDep) -> None:
             _limit(request, policy)
             # Anonymous writes (a complaint from the public) are audited too: who is "anonymous", from where.
             if policy.audit and request.method.upper() not in SAFE_METHODS:

@@ -111,6 +111,13 @@ def serve(
             help="每日 00:30（北京时间）自动评估并补跑错过的日期；缺省读 GGZY_SCHEDULER",
         ),
     ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="逐条记录每个 HTTP 请求（uvicorn 访问日志，占用 CPU）；缺省关闭，启动、错误和告警照常记录",
+        ),
+    ] = False,
 ) -> None:
     """Serve the portal and the API."""
     import uvicorn
@@ -143,7 +150,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level="info",  # startup, shutdown, warnings and errors
+        # One log line per request costs CPU on the hot path (benchmarks/score_load.py); the audit log
+        # keeps who read what, a reverse proxy's access log the rest. Opt in with --access-log.
+        access_log=access_log,
         # A spawned worker re-imports the whole CLI before it answers the supervisor's health check;
         # on a busy machine that takes longer than uvicorn's 5 s, and the worker would be killed and
         # restarted over and over.

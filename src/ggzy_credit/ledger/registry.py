@@ -70,7 +70,8 @@ class EntitySource:
     load: Callable[[Session, IdFilter], list[LiveRow]]
     public: Callable[[Session, list[LiveRow]], dict[int, bool]] | None = None
     label: str = ""
-    # Optional, for verify at scale: ``event_bytes`` specialised to this payload (``sources.encode_record``)
+    # Optional: ``event_bytes`` specialised to this payload (``sources.encode_record``): the same bytes,
+    # raising as it does on values canonical JSON cannot hold. Appends and verify use it when set.
     fast_encode: Callable[[str, int, dict[str, Any]], bytes] | None = None
     # Optional: the payload's canonical JSON as an SQL expression per dialect (``sources.record_sql``),
     # so verify compares rows inside the database; see ``ggzy_credit.ledger.sqljson``.

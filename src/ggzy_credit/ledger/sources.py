@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ggzy_credit.clock import CHINA
 from ggzy_credit.ledger import sqljson
+from ggzy_credit.ledger.canonical import MAX_SAFE_INTEGER
 from ggzy_credit.ledger.registry import EntitySource, IdFilter, LiveRow, register
 from ggzy_credit.records.models import CreditRecord, Evidence
 from ggzy_credit.standards.models import Standard, StandardItem
@@ -169,6 +170,8 @@ def _nstr(value: str | None) -> str:
 def _int(value: int) -> int:
     if value.__class__ is not int:
         raise TypeError("not an int")
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError("integer outside the range canonical JSON can hold")
     return value
 
 

@@ -96,7 +96,7 @@ def _full_join(entity: str, low: Any, high: Any, dialect: str) -> Select[Any]:
             or_(
                 leaves.c.entity_id.is_(None),
                 row_key.is_(None),
-                ~sqljson.data_equals(leaves.c.data, rendered, dialect),
+                sqljson.data_equals(leaves.c.data, rendered, dialect).is_not(True),
             )
         )
     )
@@ -115,7 +115,7 @@ def _join_and_anti_join(entity: str, low: Any, high: Any, dialect: str) -> Selec
             LedgerLeaf.entity == entity,
             LedgerLeaf.entity_id > low,
             LedgerLeaf.entity_id <= high,
-            or_(key.is_(None), ~sqljson.data_equals(LedgerLeaf.data, rendered, dialect)),
+            or_(key.is_(None), sqljson.data_equals(LedgerLeaf.data, rendered, dialect).is_not(True)),
         )
     )
     unlogged = select(key).where(

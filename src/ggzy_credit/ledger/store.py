@@ -76,13 +76,13 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf]) -> list[int]:
     """Append ``leaves`` in order, in the caller's transaction; returns their indices."""
     if not leaves:
         return []
+    hashes = [merkle.leaf_hash(leaf.data) for leaf in leaves]  # before the lock: it is held until commit
     start = reserve(session, len(leaves))
     known = fetch_nodes(session, frontier_keys(start))
     created_at = clock.now()
     leaf_rows = []
     node_rows = []
-    for offset, leaf in enumerate(leaves):
-        leaf_hash = merkle.leaf_hash(leaf.data)
+    for offset, (leaf, leaf_hash) in enumerate(zip(leaves, hashes, strict=True)):
         for level, idx, value in merkle.append(start + offset, leaf_hash, lambda lv, i: known[(lv, i)]):
             known[(level, idx)] = value
             if level:

@@ -16,7 +16,7 @@ from ggzy_credit.portal.render import page, tr
 from ggzy_credit.portal.routing import PortalRoute
 from ggzy_credit.portal.session import signed_in
 from ggzy_credit.records.models import CreditRecord
-from ggzy_credit.standards import schema as standards_schema
+from ggzy_credit.standards import files as standards_files
 from ggzy_credit.standards import service as standards
 from ggzy_credit.standards.models import Standard, StandardItem
 from ggzy_credit.subjects import service as subjects
@@ -237,7 +237,7 @@ def standard_page(
 @router.get("/data-list", response_class=HTMLResponse, dependencies=[Depends(public())], summary="数据清单")
 def data_list(request: Request) -> HTMLResponse:
     t = tr(request)
-    data = standards_schema.load_data_list()
+    data = standards_files.load_data_list()
     return page(
         request,
         "public/data_list.html",

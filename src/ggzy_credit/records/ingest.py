@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from sqlalchemy import ARRAY, Integer, String, and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -49,6 +50,8 @@ class _Prepared:
     index: int
     row: dict[str, object]
     deducted_explicit: bool
+    platform_name: str
+    item_name: str
 
 
 def ingest(
@@ -142,7 +145,7 @@ def ingest(
             "recorded_by": recorded_by,
         }
         row["payload_hash"] = payload_hash(row)
-        prepared.append(_Prepared(i, row, rec.deducted_on is not None))
+        prepared.append(_Prepared(i, row, rec.deducted_on is not None, platform.name, item.name))
     if problems:
         raise InvalidInput(problems)
     return _write(session, prepared, loc)
@@ -164,9 +167,36 @@ _HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False
 
 
 def payload_hash(row: dict[str, object]) -> str:
-    """What makes two pushes 'the same record' (deduction date compared separately)."""
-    canonical = _HASH_ENCODER.encode({k: row[k] for k in _HASH_KEYS})
+    """What makes two pushes 'the same record' (deduction date compared separately).
+
+    The SHA-256 of ``json.dumps(…, sort_keys=True, default=str, ensure_ascii=False)`` of the
+    :data:`_HASH_KEYS` (stored hashes depend on these exact bytes). Rows of the usual types are
+    written with one format string, the same bytes (tested); anything else takes the encoder.
+    """
+    platform_id, subject_id, occurred_on = row["platform_id"], row["subject_id"], row["occurred_on"]
+    try:
+        if type(platform_id) is not int or type(subject_id) is not int or type(occurred_on) is not date:
+            raise TypeError
+        s = _json_text
+        canonical = (
+            f'{{"description": {s(row["description"])}, "external_id": {s(row["external_id"])}, '
+            f'"item_code": {s(row["item_code"])}, "occurred_on": "{occurred_on.isoformat()}", '
+            f'"platform_id": {platform_id}, "project_code": {s(row["project_code"])}, '
+            f'"project_name": {s(row["project_name"])}, "source": {s(row["source"])}, '
+            f'"subject_id": {subject_id}}}'
+        )
+    except TypeError:
+        canonical = _HASH_ENCODER.encode({k: row[k] for k in _HASH_KEYS})
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _json_text(value: object) -> str:
+    """A ``str`` or ``None`` as the encoder writes it; ``TypeError`` for anything else."""
+    if value is None:
+        return "null"
+    if type(value) is not str:
+        raise TypeError
+    return encode_basestring(value)  # type: ignore[no-any-return]
 
 
 def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  # type: ignore[no-untyped-def]
@@ -223,14 +253,28 @@ def _write(session: Session, prepared: list[_Prepared], loc) -> list[Outcome]:  
             (p.row["platform_id"], p.row["external_id"]): rid for p, rid in zip(fresh, new_ids, strict=True)
         }
         created = sorted(new_ids)
-        # One ledger leaf per new record, in this transaction (a rollback leaves no leaf).
-        ledger.log_rows(session, RECORD_CREATED, RECORDS, created)
         # Each subject is told of its new records (in-app notice + outbox row), set-based.
-        from ggzy_credit.workflows.notifications import notify_new_records
+        from ggzy_credit.workflows.notifications import NewRecord, notify_new_records
 
-        notify_new_records(session, created)
+        notify_new_records(
+            session,
+            [
+                NewRecord(
+                    rid,
+                    p.row["subject_id"],  # type: ignore[arg-type]
+                    p.row["points"],  # type: ignore[arg-type]
+                    p.row["deducted_on"],  # type: ignore[arg-type]
+                    p.platform_name,
+                    p.item_name,
+                )
+                for p, rid in zip(fresh, new_ids, strict=True)
+            ],
+        )
         # record.created webhooks, queued in this transaction too (exchange outbox).
         outbox.records_created(session, [p.row | {"id": rid} for p, rid in zip(fresh, new_ids, strict=True)])
+        # One ledger leaf per new record, in this transaction (a rollback leaves no leaf). Last: the
+        # append takes the log's lock until commit, so concurrent batches wait for the shortest time.
+        ledger.log_rows(session, RECORD_CREATED, RECORDS, created)
     inserted = {id(p) for p in fresh}
     for p in prepared:
         key = (p.row["platform_id"], p.row["external_id"])

@@ -42,7 +42,7 @@ class PublicScoresOut(BaseModel):
 @router.get(
     "/public/subjects/{subject_id}/scores",
     response_model=PublicScoresOut,
-    dependencies=[Depends(public())],
+    dependencies=[Depends(public(audit=False))],  # a read: nothing to audit, no request session
     summary="经营主体当日的信用记分和信用标注（公开信息，无需登录）",
     description="与门户经营主体公开页所示一致：有信用记录的各平台当日的信用记分、信用标注和自动修复日期。"
     "不含个人信息和记录明细；不记入查询日志。",

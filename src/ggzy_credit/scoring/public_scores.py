@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ggzy_credit.errors import NotFound
@@ -56,24 +56,24 @@ _kept: WeakKeyDictionary[Engine, tuple[_Key, dict[int, _PlatformRules]]] = WeakK
 _lock = threading.Lock()
 
 
-def _query(subject_id: int):  # type: ignore[no-untyped-def]
-    return (
-        select(
-            Subject.id,
-            select(func.max(Standard.id)).scalar_subquery(),
-            select(func.max(Platform.id)).scalar_subquery(),
-            CreditRecord.id,
-            CreditRecord.platform_id,
-            CreditRecord.points,
-            CreditRecord.deducted_on,
-            RecordEvent.kind,
-            RecordEvent.effective_on,
-            RecordEvent.stops_counting,
-        )
-        .outerjoin(CreditRecord, CreditRecord.subject_id == Subject.id)
-        .outerjoin(RecordEvent, RecordEvent.record_id == CreditRecord.id)
-        .where(Subject.id == subject_id)
+# Built once (statement construction is a measurable part of a request's CPU); the subject is a parameter.
+_QUERY = (
+    select(
+        Subject.id,
+        select(func.max(Standard.id)).scalar_subquery(),
+        select(func.max(Platform.id)).scalar_subquery(),
+        CreditRecord.id,
+        CreditRecord.platform_id,
+        CreditRecord.points,
+        CreditRecord.deducted_on,
+        RecordEvent.kind,
+        RecordEvent.effective_on,
+        RecordEvent.stops_counting,
     )
+    .outerjoin(CreditRecord, CreditRecord.subject_id == Subject.id)
+    .outerjoin(RecordEvent, RecordEvent.record_id == CreditRecord.id)
+    .where(Subject.id == bindparam("subject_id"))
+)
 
 
 def _platform_rules(session: Session, key: _Key) -> dict[int, _PlatformRules]:
@@ -97,7 +97,7 @@ def _platform_rules(session: Session, key: _Key) -> dict[int, _PlatformRules]:
 
 def public_cards(session: Session, subject_id: int, today: date) -> list[Card]:
     """The score card of each platform where the subject has a record dated on or before ``today``."""
-    rows = session.execute(_query(subject_id)).all()
+    rows = session.execute(_QUERY, {"subject_id": subject_id}).all()
     if not rows:
         raise NotFound(f"经营主体 {subject_id} 不存在")
     effects = EventEffects()

@@ -8,18 +8,20 @@ few records: one query for its records, one for their events, one for the standa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ggzy_credit import clock
 from ggzy_credit.errors import FieldProblem, InvalidInput, NotFound
 from ggzy_credit.identifiers import valid_id_number, valid_uscc
 from ggzy_credit.pii.cipher import PiiCipher
-from ggzy_credit.records.events import REMOVING, EventKind, events_for
+from ggzy_credit.records.events import REMOVING, EventKind, RecordEvent
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.scoring.labels import Band, Measure, band_for, measures_for
 from ggzy_credit.scoring.rule import Deduction, Evaluation, evaluate, score_series
@@ -77,35 +79,77 @@ class PlatformScore:
         return measures_for(self.standard.rules, self.band.label)
 
 
+# Built once (statement construction costs CPU on every request); the subject is a parameter.
+_RECORDS = (
+    select(
+        CreditRecord.id,
+        CreditRecord.platform_id,
+        CreditRecord.item_code,
+        StandardItem.name,
+        CreditRecord.points,
+        CreditRecord.deducted_on,
+    )
+    .join(StandardItem, StandardItem.id == CreditRecord.item_id)
+    .where(CreditRecord.subject_id == bindparam("subject_id"))
+)
+# The events of those records, by the subject: no IN list of record ids (rendered literally, so
+# compiled again for every length).
+_EVENTS = (
+    select(RecordEvent.record_id, RecordEvent.kind, RecordEvent.effective_on, RecordEvent.stops_counting)
+    .join(CreditRecord, CreditRecord.id == RecordEvent.record_id)
+    .where(CreditRecord.subject_id == bindparam("subject_id"))
+)
+_CATALOGUE_KEY = select(select(func.max(Standard.id)).scalar_subquery(), func.max(Platform.id))
+
+
 def load(session: Session, subject_id: int) -> SubjectCredit:
-    subject = session.get(Subject, subject_id)
+    # Its relationships (kinds) only when asked for: scores need the subject to exist, nothing more.
+    subject = session.get(Subject, subject_id, options=[lazyload("*")])
     if subject is None:
         raise NotFound(f"经营主体 {subject_id} 不存在")
+    platforms, standards = _catalogue(session)
+    credit = SubjectCredit(subject, platforms, standards)
+    rows = session.execute(_RECORDS, {"subject_id": subject_id}).all()
+    effects = EventEffects()
+    events = session.execute(_EVENTS, {"subject_id": subject_id})
+    for record_id, kind, effective_on, stops_counting in events:
+        effects.add(record_id, kind, effective_on, bool(stops_counting))
+    for rid, pid, code, name, points, on in rows:
+        credit.records.setdefault(pid, {})[rid] = RecordInfo(rid, code, name, points, on)
+        credit.deductions.setdefault(pid, []).append(effects.deduction(rid, on, points))
+    return credit
+
+
+_Catalogue = tuple[dict[int, Platform], dict[int, list[Standard]]]
+_kept: WeakKeyDictionary[Engine, tuple[tuple[int | None, int | None], _Catalogue]] = WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _catalogue(session: Session) -> _Catalogue:
+    """Every platform and standard version, kept per process and reloaded when either table grows.
+
+    Standards and platforms are only ever added (a new version is a new row, never an edit; see
+    ``scoring.public_scores``), so ``max(id)`` of both (one primary-key lookup each) tells whether the
+    kept copy is current; it is compared for equality, so a rolled-back addition reloads too. The kept
+    objects are read only (their columns are loaded; their items are not needed for scores).
+    """
+    key = session.execute(_CATALOGUE_KEY).one()
+    engine = session.get_bind()
+    kept = _kept.get(engine) if isinstance(engine, Engine) else None
+    if kept is not None and kept[0] == tuple(key):
+        return kept[1]
     platforms = {p.id: p for p in session.scalars(select(Platform))}
     standards: dict[int, list[Standard]] = {}
     # Scores need each standard's rules, not its items (selectin-loaded by default: ~150 objects).
     for s in session.scalars(select(Standard).options(lazyload(Standard.items))):
         standards.setdefault(s.platform_id, []).append(s)
-    credit = SubjectCredit(subject, platforms, standards)
-    rows = session.execute(
-        select(
-            CreditRecord.id,
-            CreditRecord.platform_id,
-            CreditRecord.item_code,
-            StandardItem.name,
-            CreditRecord.points,
-            CreditRecord.deducted_on,
-        )
-        .join(StandardItem, StandardItem.id == CreditRecord.item_id)
-        .where(CreditRecord.subject_id == subject_id)
-    ).all()
-    effects = EventEffects()
-    for event in events_for(session, [r[0] for r in rows]):
-        effects.add(event.record_id, event.kind, event.effective_on, event.stops_counting)
-    for rid, pid, code, name, points, on in rows:
-        credit.records.setdefault(pid, {})[rid] = RecordInfo(rid, code, name, points, on)
-        credit.deductions.setdefault(pid, []).append(effects.deduction(rid, on, points))
-    return credit
+    # Detached at once: the session's rollback or commit must not expire what other requests read.
+    for obj in [*platforms.values(), *(s for versions in standards.values() for s in versions)]:
+        session.expunge(obj)
+    if isinstance(engine, Engine):
+        with _kept_lock:
+            _kept[engine] = ((key[0], key[1]), (platforms, standards))
+    return platforms, standards
 
 
 @dataclass

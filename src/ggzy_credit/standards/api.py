@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from ggzy_credit import clock
 from ggzy_credit.errors import NotFound
-from ggzy_credit.standards import schema, service
+from ggzy_credit.standards import files, service
 from ggzy_credit.standards.models import Standard
 from ggzy_credit.standards.schemas import PlatformOut, StandardOut, StandardSummary, standard_out, summary
 from ggzy_credit.web.deps import SessionDep, public
@@ -72,7 +72,7 @@ def get_version(session: SessionDep, platform: str, version: str) -> StandardOut
 
 @router.get("/data-list", summary="市场信用信息数据清单")
 def data_list() -> dict[str, Any]:
-    return schema.load_data_list().model_dump(mode="json")
+    return files.load_data_list().model_dump(mode="json")
 
 
 def _ordered(standards: list[Standard]) -> list[Standard]:

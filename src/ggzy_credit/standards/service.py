@@ -15,6 +15,7 @@ from ggzy_credit.errors import NotFound
 from ggzy_credit.ledger import service as ledger
 from ggzy_credit.ledger.sources import STANDARD_DRAFTED, STANDARD_FILED, STANDARDS
 from ggzy_credit.standards import schema
+from ggzy_credit.standards.files import load_shipped
 from ggzy_credit.standards.models import Platform, Standard, StandardItem
 
 
@@ -36,7 +37,7 @@ def load_defaults(session: Session, files: Sequence[schema.PlatformFile] | None 
     change must be a new version (DESIGN §2 "Platforms and standards").
     """
     report = LoadReport()
-    for pf in files if files is not None else schema.load_shipped():
+    for pf in files if files is not None else load_shipped():
         platform = session.scalar(select(Platform).where(Platform.code == pf.platform.code))
         if platform is None:
             platform = Platform(

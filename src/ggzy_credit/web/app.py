@@ -72,7 +72,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     openapi.install(app)
 
-    @app.get("/healthz", tags=["运维 ops"], summary="健康检查", dependencies=[Depends(public(rate=None))])
+    @app.get(
+        "/healthz",
+        tags=["运维 ops"],
+        summary="健康检查",
+        dependencies=[Depends(public(rate=None, audit=False))],
+    )
     def healthz() -> dict[str, str]:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ggzy_credit import clock
-from ggzy_credit.db.bulk import insert_rows, member_filters
+from ggzy_credit.db.bulk import insert_rows
 from ggzy_credit.errors import Forbidden, NotFound
 from ggzy_credit.exchange import outbox
-from ggzy_credit.records.models import CreditRecord
-from ggzy_credit.standards.models import Platform, StandardItem
 from ggzy_credit.workflows.common import subjects_of
 from ggzy_credit.workflows.models import Notification
 
@@ -108,36 +107,32 @@ def enqueue_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     )
 
 
-def notify_new_records(session: Session, record_ids: Sequence[int]) -> int:
+@dataclass(frozen=True)
+class NewRecord:
+    """What a subject is told about a record just created (the caller has it in hand)."""
+
+    id: int
+    subject_id: int
+    points: int
+    deducted_on: date
+    platform: str  # platform name
+    item: str  # standard item name
+
+
+def notify_new_records(session: Session, records: Sequence[NewRecord]) -> int:
     """Tell each subject about its new records (called by ingestion, in the same transaction)."""
-    notices: list[Notice] = []
-    for where in member_filters(session, CreditRecord.id, record_ids):
-        rows = session.execute(
-            select(
-                CreditRecord.id,
-                CreditRecord.subject_id,
-                CreditRecord.points,
-                CreditRecord.deducted_on,
-                Platform.name,
-                StandardItem.name,
-            )
-            .join(Platform, Platform.id == CreditRecord.platform_id)
-            .join(StandardItem, StandardItem.id == CreditRecord.item_id)
-            .where(where)
-            .order_by(CreditRecord.id)
+    notices = [
+        Notice(
+            r.subject_id,
+            RECORD_CREATED,
+            "新增信用记录",
+            f"{r.platform}于 {r.deducted_on} 记录了一条信用信息：{r.item}"
+            f"（{f'扣 {r.points} 分' if r.points else '不扣分'}）。"
+            "如对该记录有异议，可提交书面异议申请并附证明材料。",
+            f"/api/v1/records/{r.id}",
         )
-        for rid, subject_id, points, deducted_on, platform, item in rows:
-            effect = f"扣 {points} 分" if points else "不扣分"
-            notices.append(
-                Notice(
-                    subject_id,
-                    RECORD_CREATED,
-                    "新增信用记录",
-                    f"{platform}于 {deducted_on} 记录了一条信用信息：{item}（{effect}）。"
-                    "如对该记录有异议，可提交书面异议申请并附证明材料。",
-                    f"/api/v1/records/{rid}",
-                )
-            )
+        for r in sorted(records, key=lambda r: r.id)
+    ]
     return notify(session, notices)
 
 
