@@ -11,21 +11,20 @@ is reloaded when either changes or the day turns.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, bindparam, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
+from ggzy_credit.db.kept import KeptPerEngine
 from ggzy_credit.errors import NotFound
 from ggzy_credit.records.events import RecordEvent
 from ggzy_credit.records.models import CreditRecord
 from ggzy_credit.scoring.labels import band_for
 from ggzy_credit.scoring.rule import Deduction, evaluate
-from ggzy_credit.scoring.service import EventEffects
+from ggzy_credit.scoring.service import EventEffects, catalogue
 from ggzy_credit.standards.models import Platform, Standard
 from ggzy_credit.standards.service import in_force
 from ggzy_credit.subjects.models import Subject
@@ -52,8 +51,7 @@ class _PlatformRules:
 
 
 _Key = tuple[int | None, int | None, date]
-_kept: WeakKeyDictionary[Engine, tuple[_Key, dict[int, _PlatformRules]]] = WeakKeyDictionary()
-_lock = threading.Lock()
+_KEPT: KeptPerEngine[dict[int, _PlatformRules]] = KeptPerEngine()
 
 
 # Built once (statement construction is a measurable part of a request's CPU); the subject is a parameter.
@@ -77,21 +75,16 @@ _QUERY = (
 
 
 def _platform_rules(session: Session, key: _Key) -> dict[int, _PlatformRules]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    kept = _kept.get(engine)
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    day = key[2]
-    versions: dict[int, list[Standard]] = {}
-    for s in session.scalars(select(Standard).options(lazyload(Standard.items))):
-        versions.setdefault(s.platform_id, []).append(s)
+    return _KEPT.get(session, key, lambda: _rules_on(session, key))
+
+
+def _rules_on(session: Session, key: _Key) -> dict[int, _PlatformRules]:
+    """Each platform with the rules of its standard in force on the key's day."""
+    platforms, standards = catalogue(session, (key[0], key[1]))
     out = {}
-    for p in session.scalars(select(Platform)):
-        standard = in_force(versions.get(p.id, []), day)
-        out[p.id] = _PlatformRules(p.code, p.name, dict(standard.rules) if standard else None)
-    with _lock:
-        _kept[engine] = (key, out)
+    for pid, p in platforms.items():
+        standard = in_force(standards.get(pid, []), key[2])
+        out[pid] = _PlatformRules(p.code, p.name, dict(standard.rules) if standard else None)
     return out
 
 

@@ -8,16 +8,15 @@ few records: one query for its records, one for their events, one for the standa
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ggzy_credit import clock
+from ggzy_credit.db.kept import KeptPerEngine
 from ggzy_credit.errors import FieldProblem, InvalidInput, NotFound
 from ggzy_credit.identifiers import valid_id_number, valid_uscc
 from ggzy_credit.pii.cipher import PiiCipher
@@ -107,7 +106,7 @@ def load(session: Session, subject_id: int) -> SubjectCredit:
     subject = session.get(Subject, subject_id, options=[lazyload("*")])
     if subject is None:
         raise NotFound(f"经营主体 {subject_id} 不存在")
-    platforms, standards = _catalogue(session)
+    platforms, standards = catalogue(session)
     credit = SubjectCredit(subject, platforms, standards)
     rows = session.execute(_RECORDS, {"subject_id": subject_id}).all()
     effects = EventEffects()
@@ -121,23 +120,24 @@ def load(session: Session, subject_id: int) -> SubjectCredit:
 
 
 _Catalogue = tuple[dict[int, Platform], dict[int, list[Standard]]]
-_kept: WeakKeyDictionary[Engine, tuple[tuple[int | None, int | None], _Catalogue]] = WeakKeyDictionary()
-_kept_lock = threading.Lock()
+_KEPT: KeptPerEngine[_Catalogue] = KeptPerEngine()
 
 
-def _catalogue(session: Session) -> _Catalogue:
+def catalogue(session: Session, key: tuple[int | None, int | None] | None = None) -> _Catalogue:
     """Every platform and standard version, kept per process and reloaded when either table grows.
 
-    Standards and platforms are only ever added (a new version is a new row, never an edit; see
-    ``scoring.public_scores``), so ``max(id)`` of both (one primary-key lookup each) tells whether the
-    kept copy is current; it is compared for equality, so a rolled-back addition reloads too. The kept
-    objects are read only (their columns are loaded; their items are not needed for scores).
+    Standards and platforms are only ever added (a new version is a new row, never an edit), so
+    ``max(id)`` of both (one primary-key lookup each; ``key`` when the caller has it already) tells
+    whether the kept copy is current. The kept objects are detached and read only (their columns
+    are loaded; their items are not needed for scores).
     """
-    key = session.execute(_CATALOGUE_KEY).one()
-    engine = session.get_bind()
-    kept = _kept.get(engine) if isinstance(engine, Engine) else None
-    if kept is not None and kept[0] == tuple(key):
-        return kept[1]
+    if key is None:
+        first, second = session.execute(_CATALOGUE_KEY).one()
+        key = (first, second)
+    return _KEPT.get(session, key, lambda: _load_catalogue(session))
+
+
+def _load_catalogue(session: Session) -> _Catalogue:
     platforms = {p.id: p for p in session.scalars(select(Platform))}
     standards: dict[int, list[Standard]] = {}
     # Scores need each standard's rules, not its items (selectin-loaded by default: ~150 objects).
@@ -146,9 +146,6 @@ def _catalogue(session: Session) -> _Catalogue:
     # Detached at once: the session's rollback or commit must not expire what other requests read.
     for obj in [*platforms.values(), *(s for versions in standards.values() for s in versions)]:
         session.expunge(obj)
-    if isinstance(engine, Engine):
-        with _kept_lock:
-            _kept[engine] = ((key[0], key[1]), (platforms, standards))
     return platforms, standards
 
 

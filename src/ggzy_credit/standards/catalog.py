@@ -13,15 +13,14 @@ half-way is simply reloaded at the next check.
 from __future__ import annotations
 
 import bisect
-import threading
-import weakref
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ggzy_credit.db.kept import KeptPerEngine
 from ggzy_credit.standards.models import Platform, Standard, StandardItem
 from ggzy_credit.standards.service import in_force
 
@@ -78,22 +77,12 @@ class Catalog:
         return version, entry.items[version.id]
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, Catalog] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_KEPT: KeptPerEngine[Catalog] = KeptPerEngine()
 
 
 def catalog(session: Session) -> Catalog:
     """The current snapshot for the session's database (one small query when nothing changed)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    token = _token(session)
-    cached = _CACHE.get(engine)
-    if cached is not None and cached.token == token:
-        return cached
-    fresh = _load(session)
-    with _LOCK:
-        _CACHE[engine] = fresh
-    return fresh
+    return _KEPT.get(session, _token(session), lambda: _load(session))
 
 
 def _token(session: Session) -> Token:
