@@ -1,10 +1,12 @@
 """Leaf data is RFC 8785 canonical JSON however it is produced: the reference encoder, the fast
 paths verify uses, and the database's own rendering (SQLite ``json_object``; PostgreSQL
 concatenation with ``replace()`` escapes, exact except for rare control characters, which make the
-rendering differ and send the row to the Python re-check)."""
+rendering differ and send the row to the Python re-check; and its plain rendering without escapes,
+trusted only for rows whose strings hold no quote or backslash)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -19,7 +21,7 @@ from ggzy_credit.ledger.encoding import event, event_bytes, event_bytes_referenc
 from ggzy_credit.ledger.keys import signing_key
 from ggzy_credit.ledger.models import LedgerLeaf
 from ggzy_credit.ledger.registry import IdFilter
-from ggzy_credit.ledger.sources import encode_record, load_records, record_sql
+from ggzy_credit.ledger.sources import encode_record, load_records, record_members
 from ggzy_credit.ledger.verify import verify
 from ggzy_credit.records.ingest import ingest
 from ggzy_credit.records.models import CreditRecord
@@ -38,6 +40,8 @@ NASTY = [
     "\x7f é 中 😀 \u2028 \ufeff",
     "",
     "/</script>",
+    "制表\t符",
+    "C:\\目录\\文件",  # backslashes only (an even index: no description, this is the row's one escape)
 ]
 
 
@@ -102,7 +106,11 @@ def test_record_leaves_are_recomputed_identically_by_every_path(nasty_records): 
     db = nasty_records
     dialect = db.engine.dialect.name
     rendered = sqljson.event(
-        "credit_records", LedgerLeaf.entity_id, LedgerLeaf.kind, record_sql(dialect), dialect
+        "credit_records",
+        LedgerLeaf.entity_id,
+        LedgerLeaf.kind,
+        sqljson.obj(record_members(), dialect),
+        dialect,
     )
     with db.session() as s:
         rows = s.execute(
@@ -136,6 +144,10 @@ def _rare_control(payload: dict[str, object]) -> bool:
         ("N-0", NASTY[0].replace('"', '\\"')),  # what an unescaped rendering could not tell apart
         ("N-0", NASTY[0].replace("\\", "\\\\")),
         ("N-1", NASTY[1].replace("\n", "\\n")),  # a real line break or a backslash and an n
+        # The leaf's own escaped text: rendered without escapes it is the leaf, byte for byte, so
+        # PostgreSQL's plain rendering must not be trusted for it (it holds a backslash).
+        ("N-0", json.dumps(NASTY[0], ensure_ascii=False)[1:-1]),
+        ("N-6", json.dumps(NASTY[6], ensure_ascii=False)[1:-1]),
     ],
 )
 def test_verify_accepts_nasty_rows_and_catches_a_change_to_one(nasty_records, external_id, forged):  # type: ignore[no-untyped-def]

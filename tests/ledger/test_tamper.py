@@ -111,6 +111,26 @@ def test_a_fake_record_is_detected_and_named(logged):  # type: ignore[no-untyped
     assert problem.code == "unlogged" and problem.entity_id > ids[-1] and "信用记录" in problem.message
 
 
+def test_a_record_swapped_for_a_fake_one_is_detected(logged):  # type: ignore[no-untyped-def]
+    """One row deleted, one inserted unlogged in the same window: the row and leaf counts still
+    balance, so only the leaf without a row tells the anti-join to run (SQLite)."""
+    db, ids, _ = logged
+    sql(
+        db,
+        "INSERT INTO credit_records (id, platform_id, external_id, subject_id, standard_id, item_id,"
+        " item_code, points, occurred_on, deducted_on, source, recorded_by, recorded_at, payload_hash)"
+        " SELECT :new, platform_id, 'FAKE-2', subject_id, standard_id, item_id, item_code, points,"
+        " occurred_on, deducted_on, source, recorded_by, recorded_at, payload_hash"
+        " FROM credit_records WHERE id = :id",
+        id=ids[0],
+        new=ids[-1] + 1000,
+    )
+    sql(db, "DELETE FROM credit_records WHERE id = :id", id=ids[3])
+    expected = {("deleted", ids[3]), ("unlogged", ids[-1] + 1000)}
+    assert {(p.code, p.entity_id) for p in check(db).problems} == expected
+    assert {(p.code, p.entity_id) for p in check(db, id_window=2000).problems} == expected
+
+
 def test_a_changed_subject_is_detected_and_named(logged):  # type: ignore[no-untyped-def]
     db, _, subjects = logged
     sql(db, "UPDATE subjects SET name = '另一家公司' WHERE id = :id", id=subjects[1])

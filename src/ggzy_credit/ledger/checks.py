@@ -2,7 +2,7 @@
 
 Each live row, recomputed, must equal the data of its latest leaf; rows without a leaf were inserted
 behind the application's back, leaves without a row were deleted. Tables whose source renders its
-payload in SQL (``sql_payload``) are compared inside the database
+payload in SQL (``sql_members``) are compared inside the database
 (:mod:`ggzy_credit.ledger.sql_compare`) and only the differing rows come back to be re-checked in
 Python; the others are compared in Python. The tree half of verify is
 :mod:`ggzy_credit.ledger.tree_check`.
@@ -46,7 +46,7 @@ class EntityResult:
 def check_entities(session: Session, entity: str, after: int | None, upto: int | None) -> EntityResult:
     src = source(entity)
     window = IdFilter(after=after, upto=upto)
-    if src.sql_payload is not None:
+    if src.sql_members is not None:
         result = _check_in_sql(session, src, window)
     else:
         latest = _latest_leaves(session, entity, window.on(LedgerLeaf.entity_id))

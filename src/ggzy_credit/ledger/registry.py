@@ -73,9 +73,9 @@ class EntitySource:
     # Optional: ``event_bytes`` specialised to this payload (``sources.encode_record``): the same bytes,
     # raising as it does on values canonical JSON cannot hold. Appends and verify use it when set.
     fast_encode: Callable[[str, int, dict[str, Any]], bytes] | None = None
-    # Optional: the payload's canonical JSON as an SQL expression per dialect (``sources.record_sql``),
-    # so verify compares rows inside the database; see ``ggzy_credit.ledger.sqljson``.
-    sql_payload: Callable[[str], Any] | None = None
+    # Optional: the payload's members as ``(key, column, kind)`` (``sources.record_members``), for the
+    # database to render as canonical JSON so verify compares rows inside it; see ``ledger.sqljson``.
+    sql_members: Callable[[], Sequence[tuple[str, Any, str]]] | None = None
 
     def name_of(self, entity_id: int) -> str:
         return f"{self.label or self.entity} #{entity_id}"

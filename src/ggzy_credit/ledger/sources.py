@@ -136,31 +136,28 @@ def encode_record(kind: str, entity_id: int, p: dict[str, Any]) -> bytes:
     ).encode()
 
 
-def record_sql(dialect: str) -> Any:
-    """The record payload rendered by the database (must equal ``load_records`` + ``event_bytes``)."""
+def record_members() -> list[sqljson.Member]:
+    """The record payload for the database to render (must equal ``load_records`` + ``event_bytes``)."""
     r = CreditRecord
-    return sqljson.obj(
-        [
-            ("deducted_on", r.deducted_on, "text"),
-            ("description", r.description, "text"),
-            ("external_id", r.external_id, "text"),
-            ("id", r.id, "int"),
-            ("item_code", r.item_code, "text"),
-            ("item_id", r.item_id, "int"),
-            ("occurred_on", r.occurred_on, "text"),
-            ("payload_hash", r.payload_hash, "text"),
-            ("platform_id", r.platform_id, "int"),
-            ("points", r.points, "int"),
-            ("project_code", r.project_code, "text"),
-            ("project_name", r.project_name, "text"),
-            ("recorded_at", r.recorded_at, "instant"),
-            ("recorded_by", r.recorded_by, "text"),
-            ("source", r.source, "text"),
-            ("standard_id", r.standard_id, "int"),
-            ("subject_id", r.subject_id, "int"),
-        ],
-        dialect,
-    )
+    return [
+        ("deducted_on", r.deducted_on, "text"),
+        ("description", r.description, "text"),
+        ("external_id", r.external_id, "text"),
+        ("id", r.id, "int"),
+        ("item_code", r.item_code, "text"),
+        ("item_id", r.item_id, "int"),
+        ("occurred_on", r.occurred_on, "text"),
+        ("payload_hash", r.payload_hash, "text"),
+        ("platform_id", r.platform_id, "int"),
+        ("points", r.points, "int"),
+        ("project_code", r.project_code, "text"),
+        ("project_name", r.project_name, "text"),
+        ("recorded_at", r.recorded_at, "instant"),
+        ("recorded_by", r.recorded_by, "text"),
+        ("source", r.source, "text"),
+        ("standard_id", r.standard_id, "int"),
+        ("subject_id", r.subject_id, "int"),
+    ]
 
 
 def _nstr(value: str | None) -> str:
@@ -352,7 +349,7 @@ register(
         records_public,
         label="信用记录",
         fast_encode=encode_record,
-        sql_payload=record_sql,
+        sql_members=record_members,
     )
 )
 register(EntitySource(EVIDENCE, Evidence.id, load_evidence, _never_public, label="证据材料"))

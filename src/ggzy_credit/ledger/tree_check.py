@@ -40,8 +40,15 @@ class BlockResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def check_block(session: Session, start: int, end: int, level: int, head_sizes: list[int]) -> BlockResult:
-    """Leaves ``[start, end)``, ``start`` a multiple of ``2^level`` and ``end - start <= 2^level``."""
+def check_block(
+    session: Session, start: int, end: int, level: int, head_sizes: list[int], packed: bool = True
+) -> BlockResult:
+    """Leaves ``[start, end)``, ``start`` a multiple of ``2^level`` and ``end - start <= 2^level``.
+
+    ``packed``: the fast reading of the leaf level (PostgreSQL: the hashes packed into one value;
+    SQLite: no leaf indexes, hashes checked without naming anything); when anything in the block
+    then looks wrong, the block is checked again row by row, which names exactly what is.
+    """
     # This touches every leaf and node of the log: plain SQL through the driver's own cursor
     # (integers inlined), no result row objects.
     driver = session.connection().connection.driver_connection
@@ -49,25 +56,28 @@ def check_block(session: Session, start: int, end: int, level: int, head_sizes: 
     cursor = driver.cursor(binary=True) if in_sql else driver.cursor()  # type: ignore[union-attr]
     try:
         result = BlockResult(start, leaves=end - start)
-        hashes = _leaf_level(session, cursor, start, end, in_sql, result)
-        levels = _upper_levels(cursor, hashes, start, level, in_sql, result)
+        hashes = None
+        if packed:
+            fast = _packed_leaf_hashes if in_sql else _streamed_leaf_hashes
+            hashes = fast(cursor, start, end)
+        if hashes is None:
+            hashes = _leaf_level(session, cursor, start, end, in_sql, result)
+        levels = _upper_levels(cursor, hashes, start, level, in_sql and packed, result)
         for size in head_sizes:
             result.partial[size] = _stack_at(levels, size - start)
         if end - start == 1 << level:
             result.root = levels[level][0]
-        return result
     finally:
         cursor.close()
+    if result.problems and packed:
+        return check_block(session, start, end, level, head_sizes, packed=False)
+    return result
 
 
 def _leaf_level(
     session: Session, cursor: Any, start: int, end: int, in_sql: bool, result: BlockResult
 ) -> list[bytes]:
     """The block's leaf hashes in order (a missing leaf counts as 32 zero bytes and is reported)."""
-    if in_sql:
-        packed = _packed_leaf_hashes(cursor, start, end)
-        if packed is not None:
-            return packed
     checked = "sha256('\\x00'::bytea || data) = leaf_hash" if in_sql else "data"
     sha = hashlib.sha256
     hashes: list[bytes] = []
@@ -96,9 +106,10 @@ def _leaf_level(
 
 
 def _upper_levels(
-    cursor: Any, leaves: list[bytes], start: int, level: int, in_sql: bool, result: BlockResult
+    cursor: Any, leaves: list[bytes], start: int, level: int, packed: bool, result: BlockResult
 ) -> list[list[bytes]]:
-    """Levels 0…``level`` of the block rebuilt from the leaf hashes, each checked against the store."""
+    """Levels 0…``level`` of the block rebuilt from the leaf hashes, each checked against the store
+    (``packed``: PostgreSQL's stored levels read as one value each)."""
     sha = hashlib.sha256
     levels = [leaves]
     below = leaves
@@ -108,23 +119,26 @@ def _upper_levels(
             break
         low = start >> lv
         where = f"level = {lv} AND idx >= {low} AND idx < {low + len(built)}"
-        if in_sql and _packed_nodes(cursor, where) == b"".join(built):
-            levels.append(built)
-            below = built
-            continue
-        cursor.execute(f"SELECT idx, hash FROM ledger_nodes WHERE {where} ORDER BY idx")
-        stored = cursor.fetchall()
-        if len(stored) != len(built) or [bytes(h) for _i, h in stored] != built:
-            found = {idx: bytes(h) for idx, h in stored}
-            for offset, value in enumerate(built):
-                if found.get(low + offset) != value:
-                    message = (
-                        f"账本节点 (level {lv}, index {low + offset}) 缺失或与重算结果不符（日志表被改动）"
-                    )
-                    result.problems.append(Problem("node", message))
+        if packed:
+            intact = _packed_nodes(cursor, where) == b"".join(built)
+        else:
+            cursor.execute(f"SELECT hash FROM ledger_nodes WHERE {where} ORDER BY idx")
+            intact = [bytes(stored) for (stored,) in cursor.fetchall()] == built
+        if not intact:
+            _name_nodes(cursor, where, built, lv, low, result)
         levels.append(built)
         below = built
     return levels
+
+
+def _name_nodes(cursor: Any, where: str, built: list[bytes], lv: int, low: int, result: BlockResult) -> None:
+    """Report each stored node of the range that is missing or differs from the rebuilt one."""
+    cursor.execute(f"SELECT idx, hash FROM ledger_nodes WHERE {where} ORDER BY idx")
+    found = {idx: bytes(h) for idx, h in cursor.fetchall()}
+    for offset, value in enumerate(built):
+        if found.get(low + offset) != value:
+            message = f"账本节点 (level {lv}, index {low + offset}) 缺失或与重算结果不符（日志表被改动）"
+            result.problems.append(Problem("node", message))
 
 
 def _packed_leaf_hashes(cursor: Any, start: int, end: int) -> list[bytes] | None:
@@ -134,10 +148,14 @@ def _packed_leaf_hashes(cursor: Any, start: int, end: int) -> list[bytes] | None
     time). ``None`` — a leaf missing, a hash not 32 bytes, data not matching its hash — sends the
     caller to the row-by-row path, which names what is wrong.
     """
+    # Rows from an ordered, fenced subquery (the index order) rather than ``string_agg(… ORDER BY)``,
+    # which sorts them again. PostgreSQL documents this order as what "usually" reaches the aggregate:
+    # ``check_block`` trusts a packed result only when everything built from it matches the store.
     cursor.execute(
         "SELECT count(*), count(*) FILTER (WHERE (sha256('\\x00'::bytea || data) = leaf_hash) IS NOT TRUE),"
-        " string_agg(leaf_hash, ''::bytea ORDER BY leaf_index) FROM ledger_leaves"
+        " string_agg(leaf_hash, ''::bytea) FROM (SELECT data, leaf_hash FROM ledger_leaves"
         f" WHERE leaf_index >= {int(start)} AND leaf_index < {int(end)}"
+        " ORDER BY leaf_index OFFSET 0) AS block"
     )
     count, bad, packed = cursor.fetchone()
     width = 32 * (end - start)
@@ -147,6 +165,33 @@ def _packed_leaf_hashes(cursor: Any, start: int, end: int) -> list[bytes] | None
     return [packed[i : i + 32] for i in range(0, width, 32)]
 
 
+def _streamed_leaf_hashes(cursor: Any, start: int, end: int) -> list[bytes] | None:
+    """SQLite: the leaf hashes of ``[start, end)``, each leaf's data hashed here, when nothing is wrong.
+
+    No leaf index is read: a chunk with as many rows as indexes in its range (the primary key is
+    unique) has every index once, in order. ``None`` — a leaf missing, data not matching its hash —
+    sends the caller to :func:`_leaf_level`, which names what is wrong.
+    """
+    copy = hashlib.sha256(_LEAF_PREFIX).copy  # cheaper than hashing ``prefix + data`` (no new bytes)
+    hashes: list[bytes] = []
+    for low in range(start, end, _FETCH):
+        high = min(low + _FETCH, end)
+        cursor.execute(
+            "SELECT leaf_hash, data FROM ledger_leaves"
+            f" WHERE leaf_index >= {int(low)} AND leaf_index < {int(high)} ORDER BY leaf_index"
+        )
+        rows = cursor.fetchall()
+        if len(rows) != high - low:
+            return None
+        for leaf_hash, data in rows:
+            digest = copy()
+            digest.update(data)
+            if digest.digest() != leaf_hash:
+                return None
+        hashes += [leaf_hash for leaf_hash, _data in rows]
+    return hashes
+
+
 def _packed_nodes(cursor: Any, where: str) -> bytes | None:
     """PostgreSQL: the stored hashes of one level's range, concatenated in index order (one row).
 
@@ -154,9 +199,9 @@ def _packed_nodes(cursor: Any, where: str) -> bytes | None:
     to the same bytes (a 33-byte hash followed by a 31-byte one), so an equal concatenation of
     32-byte hashes is an equal level, node for node.
     """
-    cursor.execute(
-        "SELECT count(*) FILTER (WHERE octet_length(hash) IS DISTINCT FROM 32),"
-        f" string_agg(hash, ''::bytea ORDER BY idx) FROM ledger_nodes WHERE {where}"
+    cursor.execute(  # ordered as in ``_packed_leaf_hashes``
+        "SELECT count(*) FILTER (WHERE octet_length(hash) IS DISTINCT FROM 32), string_agg(hash, ''::bytea)"
+        f" FROM (SELECT hash FROM ledger_nodes WHERE {where} ORDER BY idx OFFSET 0) AS level"
     )
     odd, packed = cursor.fetchone()
     return None if odd or packed is None else bytes(packed)

@@ -11,33 +11,32 @@
    private key, so the old heads expose it. A head a third party pinned is checked the same way,
    plus with a consistency proof from the stored nodes, exactly as that third party would.
 
-The jobs are independent; with ``jobs > 1`` they run in that many processes.
+The jobs are independent; with ``jobs > 1`` they run in that many processes
+(:mod:`~ggzy_credit.ledger.verify_jobs`), started before the jobs are listed.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ggzy_credit.ledger import merkle, sql_compare, store
-from ggzy_credit.ledger.checks import EntityResult, Problem, check_entities
+from ggzy_credit.ledger import merkle, store
+from ggzy_credit.ledger.checks import EntityResult, Problem
 from ggzy_credit.ledger.keys import key_id
 from ggzy_credit.ledger.models import LedgerHead, LedgerLeaf, LedgerNode, LedgerState
-from ggzy_credit.ledger.registry import source, sources
-from ggzy_credit.ledger.tree_check import BlockResult, check_block
+from ggzy_credit.ledger.registry import sources
+from ggzy_credit.ledger.tree_check import BlockResult
 from ggzy_credit.ledger.tree_head import TreeHead, verify_head
+from ggzy_credit.ledger.verify_jobs import Jobs, tune
 
 BLOCK_LEVEL = 16  # blocks of 65,536 leaves
-ID_WINDOW = 20_000
+ID_WINDOW = 10_000
 PARALLEL_FROM = 200_000  # leaves; below this, one process is faster than starting more
 
 
@@ -76,34 +75,41 @@ def verify(
     """Check everything; ``url`` (the database URL) is needed to run jobs in other processes."""
     started = time.perf_counter()
     report = Report(pinned=list(pinned))
-    _tune(session)
+    tune(session)
     size, state_problems = _tree_size(session)
     report.tree_size = size
     report.problems += state_problems
-    heads = [
-        _Head(r.id, TreeHead(r.tree_size, bytes(r.root_hash), r.timestamp_ms, bytes(r.signature)), r.key_id)
-        for r in session.scalars(select(LedgerHead).order_by(LedgerHead.id))
-    ]
-    report.latest_head = heads[-1].head if heads else None
-    sizes = sorted(
-        {h.head.tree_size for h in heads if 0 < h.head.tree_size <= size} | _pinned_size(pinned, size)
-    )
-    block = 1 << block_level
-    entity_jobs = [("entity", e, a, b) for e, a, b in _windows(session, id_window)]
-    block_jobs = [
-        ("block", s, min(s + block, size), block_level, [m for m in sizes if s < m <= s + block])
-        for s in range(0, size, block)
-    ]
     workers = jobs if jobs is not None else (min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM else 1)
-    sql_compare.prepare(session, sorted({e for _kind, e, _a, _b in entity_jobs if source(e).sql_payload}))
-    # Blocks first: they are the longest jobs, and workers that finish early take the windows.
-    results = list(_run(session, block_jobs + entity_jobs, workers, url))
+    with Jobs(session, workers, url) as runner:
+        heads = [
+            _Head(
+                r.id, TreeHead(r.tree_size, bytes(r.root_hash), r.timestamp_ms, bytes(r.signature)), r.key_id
+            )
+            for r in session.scalars(select(LedgerHead).order_by(LedgerHead.id))
+        ]
+        report.latest_head = heads[-1].head if heads else None
+        sizes = sorted(
+            {h.head.tree_size for h in heads if 0 < h.head.tree_size <= size} | _pinned_size(pinned, size)
+        )
+        block = 1 << block_level
+        # Blocks first: they are the longest jobs, and workers that finish early take the windows.
+        runner.submit(
+            [
+                ("block", s, min(s + block, size), block_level, [m for m in sizes if s < m <= s + block])
+                for s in range(0, size, block)
+            ]
+        )
+        runner.submit([("entity", e, a, b) for e, a, b in _windows(session, id_window)])
+        # The parent's share, while the workers run.
+        report.problems += _node_count(session, size)
+        unsigned = _bad_signatures(heads, public_key)
+        results = runner.results()
     blocks = [r for r in results if isinstance(r, BlockResult)]
     for res in [r for r in results if isinstance(r, EntityResult)] + blocks:
         report.rows_checked += res.rows if isinstance(res, EntityResult) else 0
         report.problems += res.problems
     roots = _join_blocks(session, sorted(blocks, key=lambda b: b.start), size, block_level, report)
-    report.heads_checked = _check_heads(session, heads, roots, public_key, size, report)
+    report.heads_checked = _check_heads(session, heads, unsigned, roots, size, report)
     for head in pinned:
         _check_pinned(session, head, roots, public_key, size, report)
     report.seconds = time.perf_counter() - started
@@ -117,11 +123,10 @@ def _tree_size(session: Session) -> tuple[int, list[Problem]]:
     ``[0, size)``, so the smallest and largest index are enough to see leaves outside it.
     """
     # Separate subqueries: SQLite looks min() and max() up in the index only one per query.
-    first, last, nodes, state = session.execute(
+    first, last, state = session.execute(
         select(
             select(func.min(LedgerLeaf.leaf_index)).scalar_subquery(),
             select(func.max(LedgerLeaf.leaf_index)).scalar_subquery(),
-            select(func.count()).select_from(LedgerNode).scalar_subquery(),
             select(LedgerState.tree_size).where(LedgerState.id == 1).scalar_subquery(),
         )
     ).one()
@@ -133,14 +138,17 @@ def _tree_size(session: Session) -> tuple[int, list[Problem]]:
         count = session.scalar(select(func.count()).select_from(LedgerLeaf))
         message = f"账本规模不一致：记载 {state} 条，实有 {count} 条，最大序号 {last}（日志表被改动）"
         problems.append(Problem("state", message))
-    if nodes != size - size.bit_count():
-        problems.append(
-            Problem(
-                "node_count",
-                f"账本节点数 {nodes} 与规模 {size} 应有的 {size - size.bit_count()} 不符（日志表被改动）",
-            )
-        )
     return size, problems
+
+
+def _node_count(session: Session, size: int) -> list[Problem]:
+    """Nodes added outside the tree's shape are seen only here: the blocks read exact ranges."""
+    nodes = session.scalar(select(func.count()).select_from(LedgerNode))
+    expected = size - size.bit_count()
+    if nodes == expected:
+        return []
+    message = f"账本节点数 {nodes} 与规模 {size} 应有的 {expected} 不符（日志表被改动）"
+    return [Problem("node_count", message)]
 
 
 def _pinned_size(pinned: Sequence[TreeHead], size: int) -> set[int]:
@@ -151,9 +159,11 @@ def _windows(session: Session, width: int) -> Iterator[tuple[str, int | None, in
     """Id windows per table covering every live row and every leaf (so deleted rows are seen)."""
     for entity, src in sorted(sources().items()):
         live = src.id_bounds(session)
-        low_leaf, high_leaf = session.execute(
-            select(func.min(LedgerLeaf.entity_id), func.max(LedgerLeaf.entity_id)).where(
-                LedgerLeaf.entity == entity
+        of_entity = LedgerLeaf.entity == entity
+        low_leaf, high_leaf = session.execute(  # one subquery each: see ``_tree_size``
+            select(
+                select(func.min(LedgerLeaf.entity_id)).where(of_entity).scalar_subquery(),
+                select(func.max(LedgerLeaf.entity_id)).where(of_entity).scalar_subquery(),
             )
         ).one()
         bounds = [b for b in (live, None if low_leaf is None else (low_leaf, high_leaf)) if b is not None]
@@ -163,62 +173,6 @@ def _windows(session: Session, width: int) -> Iterator[tuple[str, int | None, in
         edges = list(range(low - 1, high, width))
         for i, after in enumerate(edges):
             yield entity, None if i == 0 else after, None if i == len(edges) - 1 else after + width
-
-
-# -- running jobs --------------------------------------------------------------------------------
-
-_worker_sessions: sessionmaker[Session] | None = None
-
-
-def _run(session: Session, jobs: list[tuple[Any, ...]], workers: int, url: str | None) -> Iterator[Any]:
-    """Run the jobs here, or in ``workers`` forked processes (each opens its own engine).
-
-    Forking is safe here: a worker never touches the connections it inherits (it makes its own
-    engine in ``_init_worker``) and leaves with ``os._exit``, so the parent's are not closed under it.
-    """
-    if workers <= 1 or url is None or len(jobs) < 2:
-        for job in jobs:
-            yield _dispatch(session, job)
-        return
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("fork"), initializer=_init_worker, initargs=(url,)
-    ) as pool:
-        yield from pool.map(_worker, jobs)
-
-
-def _init_worker(url: str) -> None:
-    global _worker_sessions
-    from ggzy_credit.db.engine import make_engine, make_sessionmaker
-
-    _worker_sessions = make_sessionmaker(make_engine(url))
-
-
-def _tune(session: Session) -> None:
-    """Settings for this session's scans.
-
-    SQLite: map the file into memory (reads skip the page cache's syscalls). PostgreSQL, for this
-    transaction only: ISO dates (the SQL rendering of a row prints them as text), room for a
-    window's rows and leaves in the join's hash table rather than temporary files, and no JIT
-    (compiling the long rendering expression costs more than it saves on a window).
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA mmap_size = 17179869184"))
-    else:
-        for setting in ("datestyle = 'ISO, YMD'", "work_mem = '64MB'", "jit = off"):
-            session.execute(text(f"SET LOCAL {setting}"))
-
-
-def _worker(job: tuple[Any, ...]) -> Any:
-    assert _worker_sessions is not None
-    with _worker_sessions() as session:
-        _tune(session)
-        return _dispatch(session, job)
-
-
-def _dispatch(session: Session, job: tuple[Any, ...]) -> EntityResult | BlockResult:
-    kind, *args = job
-    run: Callable[..., EntityResult | BlockResult] = check_entities if kind == "entity" else check_block
-    return run(session, *args)
 
 
 # -- joining the blocks: upper levels and roots ----------------------------------------------------
@@ -266,20 +220,25 @@ def _fold(stack: list[bytes]) -> bytes:
 # -- heads -------------------------------------------------------------------------------------------
 
 
+def _bad_signatures(heads: list[_Head], public_key: Ed25519PublicKey) -> set[int]:
+    """Ids of the heads not signed by this log's key."""
+    expected_key = key_id(public_key)
+    return {h.id for h in heads if h.key_id != expected_key or not verify_head(public_key, h.head)}
+
+
 def _check_heads(
     session: Session,
     heads: list[_Head],
+    unsigned: set[int],
     roots: dict[int, bytes],
-    public_key: Ed25519PublicKey,
     size: int,
     report: Report,
 ) -> int:
-    expected_key = key_id(public_key)
     good_sizes = [0]
     previous: _Head | None = None
     for h in heads:
         label = f"签名树头 #{h.id}（规模 {h.head.tree_size}，时间戳 {h.head.timestamp_ms}）"
-        if h.key_id != expected_key or not verify_head(public_key, h.head):
+        if h.id in unsigned:
             report.problems.append(
                 Problem("head_signature", f"{label}：签名无效（树头被改动或非本日志密钥所签）")
             )
