@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ggzy_credit.ledger import merkle, store
+from ggzy_credit.ledger import merkle, sql_compare, store
 from ggzy_credit.ledger.checks import EntityResult, Problem
 from ggzy_credit.ledger.keys import key_id
 from ggzy_credit.ledger.models import LedgerHead, LedgerLeaf, LedgerNode, LedgerState
@@ -80,6 +80,8 @@ def verify(
     report.tree_size = size
     report.problems += state_problems
     workers = jobs if jobs is not None else (min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM else 1)
+    # Import the sources and compile their statements here, before forking: the workers inherit them.
+    sql_compare.prepare(session, sorted(e for e, src in sources().items() if src.sql_members))
     with Jobs(session, workers, url) as runner:
         heads = [
             _Head(
