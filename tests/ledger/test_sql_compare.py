@@ -79,3 +79,21 @@ def test_a_value_that_swallows_a_key_the_leaf_holds_is_a_suspect(record):  # typ
             {"v": swallowing, "id": record_id},
         )
     assert suspects(db, record_id) == {record_id}
+
+
+def test_another_client_encoding_compares_through_convert_to(record):  # type: ignore[no-untyped-def]
+    """``textsend()`` gives bytes in the client's encoding; with another one the statement converts."""
+    db, record_id = record
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE credit_records SET points = points + 1 WHERE id = :id"), {"id": record_id})
+    with db.session() as s:
+        if db.engine.dialect.name == "postgresql":
+            s.execute(text("SET LOCAL client_encoding = 'LATIN1'"))
+            assert not sql_compare._client_utf8(s)
+        assert sql_compare.suspects(s, "credit_records", record_id - 1, record_id) == ({record_id}, 1)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE credit_records SET points = points - 1 WHERE id = :id"), {"id": record_id})
+    with db.session() as s:
+        if db.engine.dialect.name == "postgresql":
+            s.execute(text("SET LOCAL client_encoding = 'LATIN1'"))
+        assert sql_compare.suspects(s, "credit_records", record_id - 1, record_id) == (set(), 1)
